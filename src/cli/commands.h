@@ -1,0 +1,13 @@
+#pragma once
+// Each command group registers its subcommands on the top-level app. Commands are thin:
+// parse flags, call the library, print results. Errors propagate as denser::Error and
+// are turned into a message and exit code by main().
+#include <CLI/CLI.hpp>
+
+namespace denser::cli {
+
+void register_data_commands(CLI::App& app);
+void register_bm25_commands(CLI::App& app);
+void register_eval_command(CLI::App& app);
+
+}  // namespace denser::cli

@@ -1,0 +1,45 @@
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+#include "cli/commands.h"
+#include "denser/common/error.h"
+#include "denser/common/log.h"
+#include "denser/common/progress.h"
+#include "denser/common/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"denser: dense and sparse text retrieval (ANCE, BM25, trec_eval-exact evaluation)", "denser"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("denser ") + denser::kVersion);
+  bool verbose = false;
+  bool quiet = false;
+  app.add_flag("-v,--verbose", verbose, "Log progress messages (info level)");
+  app.add_flag("--quiet", quiet, "Only log errors; no progress bars");
+
+  denser::cli::register_data_commands(app);
+  denser::cli::register_bm25_commands(app);
+  denser::cli::register_eval_command(app);
+
+  // Logging and progress are configured before any subcommand callback runs.
+  app.parse_complete_callback([&] {
+    denser::set_log_level(quiet ? denser::LogLevel::kError
+                                : (verbose ? denser::LogLevel::kInfo : denser::LogLevel::kWarning));
+    if (!quiet) denser::set_progress_factory(denser::make_terminal_progress);
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const denser::Error& e) {
+    std::fprintf(stderr, "denser: error: %s\n", e.what());
+    if (verbose) std::fprintf(stderr, "  (raised at %s:%d)\n", e.source_file(), e.source_line());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "denser: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
