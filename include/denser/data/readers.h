@@ -2,7 +2,10 @@
 // Streaming readers for the formats denser reads: BEIR (corpus.jsonl, queries.jsonl,
 // qrels/<split>.tsv with a header), MS MARCO (collection.tsv, queries.<split>.tsv, TREC
 // qrels), TREC qrels and runs, and classic SMART (.I/.T/.A/.B/.W records).
-// Every error names the file and line; see ReadOptions for lenient mode.
+// Every error names the file and line; see ReadOptions for lenient mode. Details and the
+// choices made for each format: docs/formats/collections.md. All readers are O(file size)
+// time; document readers hold O(#ids) memory (for duplicate detection), the others return
+// everything they read. Functions are thread-safe; a DocumentReader is not.
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,14 +29,17 @@ class DocumentReader {
   virtual const ReadStats& stats() const = 0;
 };
 
-/// BEIR corpus.jsonl: {"_id", "title", "text", ...}.
+/// BEIR corpus.jsonl: {"_id", "title", "text", ...}. A JSON integer _id is converted to its
+/// decimal string; "title" may be missing (empty); "text" is required.
 std::unique_ptr<DocumentReader> open_beir_corpus(const std::string& path, ReadOptions options = {});
-/// MS MARCO collection.tsv: "docid<TAB>text" (or "docid<TAB>title<TAB>text").
+/// MS MARCO collection.tsv: "docid<TAB>text" (or "docid<TAB>title<TAB>text", or the
+/// document collection's "docid<TAB>url<TAB>title<TAB>body", URL dropped).
 std::unique_ptr<DocumentReader> open_msmarco_collection(const std::string& path, ReadOptions options = {});
-/// SMART (Cranfield cran.all.1400): .I id, .T title, .A, .B, .W text.
+/// SMART (Cranfield cran.all.1400): .I id, .T title, .A, .B, .W text; fields span lines
+/// (joined with one space), repeated markers append, a record without .W is truncated.
 std::unique_ptr<DocumentReader> open_smart_documents(const std::string& path, ReadOptions options = {});
 
-/// BEIR queries.jsonl: {"_id", "text", ...}.
+/// BEIR queries.jsonl: {"_id", "text", ...}. Queries are returned in file order.
 std::vector<Query> read_beir_queries(const std::string& path, ReadOptions options = {},
                                      ReadStats* stats = nullptr);
 /// MS MARCO queries.<split>.tsv: "qid<TAB>text".
@@ -54,9 +60,13 @@ Qrels read_qrels(const std::string& path, ReadOptions options = {}, ReadStats* s
 /// -1 (no interest). Mapped to grades 5 - code, and -1 to 0 (judged, not relevant).
 Qrels read_smart_qrels(const std::string& path, ReadOptions options = {}, ReadStats* stats = nullptr);
 
-/// TREC run: "qid Q0 docid rank score tag". Entries are kept in file order per query.
+/// TREC run: "qid Q0 docid rank score tag". Entries are kept in file order per query; a
+/// document twice in one query's list is malformed; the tag is the first line's.
 Run read_trec_run(const std::string& path, ReadOptions options = {}, ReadStats* stats = nullptr);
-/// Writes "qid Q0 docid rank score tag" lines, queries in map order, ranks from 1; atomic.
+/// Writes "qid Q0 docid rank score tag" lines, queries in map order, ranks from 1, through
+/// AtomicFileWriter. Scores use the shortest text that reads back as the same double, so
+/// trec_eval orders exactly as denser did. Throws on NaN scores and on ids or a tag that
+/// are empty or contain whitespace.
 void write_trec_run(const std::string& path, const Run& run);
 
 }  // namespace denser
