@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config ccache
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev snowball-data
 )
 missing=()
 for p in "${packages[@]}"; do

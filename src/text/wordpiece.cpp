@@ -1,0 +1,303 @@
+#include "denser/text/wordpiece.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "denser/common/error.h"
+#include "denser/common/io.h"
+#include "denser/common/parallel.h"
+#include "denser/text/utf8.h"
+#include "text/string_map.h"
+
+namespace denser {
+
+using text_internal::StringMap;
+
+std::vector<std::string> load_vocab_txt(const std::string& path) {
+  LineReader reader(path);
+  std::vector<std::string> tokens;
+  StringMap seen;
+  std::string line;
+  while (reader.next(line)) {
+    DENSER_CHECK(!line.empty(), reader.where(), ": empty line in vocabulary (expected one token per line)");
+    auto [index, inserted] = seen.insert(line, static_cast<uint32_t>(reader.line_number()));
+    DENSER_CHECK(inserted, reader.where(), ": duplicate token '", line, "' (first at line ", seen.value_at(index),
+                 ")");
+    tokens.push_back(line);
+  }
+  DENSER_CHECK(!tokens.empty(), path, ": empty vocabulary file (expected one token per line)");
+  return tokens;
+}
+
+void save_vocab_txt(const std::string& path, const std::vector<std::string>& tokens) {
+  AtomicFileWriter writer(path);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const auto& token = tokens[i];
+    DENSER_CHECK(!token.empty() && token.find_first_of("\r\n") == std::string::npos, path, ": token ", i,
+                 " is empty or contains a line break and cannot be written to a vocab.txt");
+    writer.write(token);
+    writer.write("\n");
+  }
+  writer.commit();
+}
+
+std::pair<size_t, size_t> truncate_longest_first(size_t la, size_t lb, size_t budget) {
+  la = std::min(la, budget);
+  lb = std::min(lb, budget);
+  if (la + lb <= budget) return {la, lb};
+  size_t excess = la + lb - budget;
+  size_t diff = la > lb ? la - lb : lb - la;
+  size_t first = std::min(diff, excess);  // evens the two out
+  size_t rest = excess - first;           // then shared, the second losing the odd one
+  if (la > lb) return {la - first - rest / 2, lb - (rest - rest / 2)};
+  return {la - rest / 2, lb - first - (rest - rest / 2)};
+}
+
+// ------------------------------------------------------------------ WordPiece
+
+WordPiece WordPiece::load(const std::string& vocab_path, WordPieceOptions options) {
+  return WordPiece(load_vocab_txt(vocab_path), std::move(options));
+}
+
+WordPiece::WordPiece(std::vector<std::string> tokens, WordPieceOptions options)
+    : options_(std::move(options)),
+      basic_(options_.basic),
+      tokens_(std::move(tokens)),
+      whole_(std::make_unique<StringMap>()),
+      continuation_(std::make_unique<StringMap>()) {
+  DENSER_CHECK(!tokens_.empty(), "WordPiece: empty vocabulary");
+  DENSER_CHECK(tokens_.size() < (size_t{1} << 31), "WordPiece: vocabulary of ", tokens_.size(), " tokens is too large");
+  const std::string& prefix = options_.continuation_prefix;
+  for (size_t id = 0; id < tokens_.size(); ++id) {
+    const std::string& token = tokens_[id];
+    DENSER_CHECK(!token.empty(), "WordPiece: token ", id, " is empty");
+    auto [index, inserted] = whole_->insert(token, static_cast<uint32_t>(id));
+    DENSER_CHECK(inserted, "WordPiece: duplicate token '", token, "' at ids ", whole_->value_at(index), " and ", id);
+    max_whole_bytes_ = std::max(max_whole_bytes_, token.size());
+    if (!prefix.empty() && token.size() > prefix.size() && token.starts_with(prefix)) {
+      continuation_->insert(std::string_view(token).substr(prefix.size()), static_cast<uint32_t>(id));
+      max_continuation_bytes_ = std::max(max_continuation_bytes_, token.size() - prefix.size());
+    }
+  }
+  unk_id_ = token_to_id(options_.unk_token);
+  DENSER_CHECK(unk_id_ >= 0, "WordPiece: the unknown token '", options_.unk_token, "' is not in the vocabulary");
+  cls_id_ = token_to_id(options_.cls_token);
+  sep_id_ = token_to_id(options_.sep_token);
+  pad_id_ = token_to_id(options_.pad_token);
+  mask_id_ = token_to_id(options_.mask_token);
+  for (const auto& token : options_.basic.never_split)
+    if (token.find_first_of(" \t\n\r") != std::string::npos) chunking_safe_ = false;
+}
+
+WordPiece::~WordPiece() = default;
+WordPiece::WordPiece(WordPiece&&) noexcept = default;
+WordPiece& WordPiece::operator=(WordPiece&&) noexcept = default;
+
+int32_t WordPiece::token_to_id(std::string_view token) const {
+  const uint32_t* id = whole_->find(token);
+  return id == nullptr ? -1 : static_cast<int32_t>(*id);
+}
+
+const std::string& WordPiece::id_to_token(int32_t id) const {
+  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), "WordPiece: token id ", id,
+               " out of range [0, ", tokens_.size(), ")");
+  return tokens_[static_cast<size_t>(id)];
+}
+
+void WordPiece::encode_word(std::string_view word, std::vector<int32_t>& ids) const {
+  if (word.size() > options_.max_input_chars_per_word &&
+      utf8::count_code_points(word) > options_.max_input_chars_per_word) {
+    ids.push_back(unk_id_);
+    return;
+  }
+  const size_t mark = ids.size();
+  auto boundary = [&](size_t pos) { return pos >= word.size() || !utf8::is_continuation(word[pos]); };
+  // Greedy longest match first: the longest vocabulary piece at `start`, then on from its end.
+  for (size_t start = 0; start < word.size();) {
+    const StringMap& table = start == 0 ? *whole_ : *continuation_;
+    size_t end = std::min(word.size(), start + (start == 0 ? max_whole_bytes_ : max_continuation_bytes_));
+    while (end > start && !boundary(end)) --end;
+    const uint32_t* found = nullptr;
+    while (end > start) {
+      found = table.find(word.substr(start, end - start));
+      if (found != nullptr) break;
+      do --end;
+      while (end > start && !boundary(end));
+    }
+    if (found == nullptr) {  // no segmentation: the whole word is unknown
+      ids.resize(mark);
+      ids.push_back(unk_id_);
+      return;
+    }
+    ids.push_back(static_cast<int32_t>(*found));
+    start = end;
+  }
+}
+
+void WordPiece::append_token_ids(const TokenList& tokens, size_t size_limit, std::vector<int32_t>& ids) const {
+  for (size_t i = 0; i < tokens.size() && ids.size() < size_limit; ++i) {
+    if (tokens.is_special(i)) {
+      int32_t id = token_to_id(tokens[i]);
+      ids.push_back(id >= 0 ? id : unk_id_);
+    } else {
+      encode_word(tokens[i], ids);
+    }
+  }
+  if (ids.size() > size_limit) ids.resize(size_limit);
+}
+
+void WordPiece::encode_prefix(std::string_view text, size_t max_ids, std::vector<int32_t>& ids) const {
+  // Long texts go through the basic tokenizer in pieces cut at ASCII whitespace, which
+  // ends words and cannot be inside a special token or a UTF-8 sequence, so the pieces
+  // give exactly the tokens of the whole text; we stop as soon as max_ids are found.
+  constexpr size_t kChunkBytes = 16 * 1024;
+  const size_t limit = ids.size() + std::min(max_ids, std::numeric_limits<size_t>::max() - ids.size());
+  TokenList tokens;
+  for (size_t pos = 0; pos < text.size() && ids.size() < limit;) {
+    size_t end = text.size();
+    if (chunking_safe_ && max_ids != std::numeric_limits<size_t>::max() && end - pos > kChunkBytes) {
+      end = pos + kChunkBytes;
+      auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+      while (end < text.size() && !is_space(text[end])) ++end;
+    }
+    tokens.clear();
+    basic_.tokenize(text.substr(pos, end - pos), tokens);
+    append_token_ids(tokens, limit, ids);
+    pos = end;
+  }
+}
+
+void WordPiece::encode(std::string_view text, std::vector<int32_t>& ids) const {
+  encode_prefix(text, std::numeric_limits<size_t>::max(), ids);
+}
+
+std::vector<int32_t> WordPiece::encode(std::string_view text) const {
+  std::vector<int32_t> ids;
+  encode(text, ids);
+  return ids;
+}
+
+std::vector<std::string> WordPiece::tokenize(std::string_view text) const {
+  return decode_tokens(encode(text));
+}
+
+int32_t WordPiece::required_id(int32_t id, const std::string& name) const {
+  DENSER_CHECK(id >= 0, "WordPiece: the special token '", name, "' is not in the vocabulary");
+  return id;
+}
+
+Encoding WordPiece::encode_single(std::string_view text, size_t max_length) const {
+  DENSER_CHECK(max_length == 0 || max_length >= 2, "WordPiece: max_length ", max_length,
+               " leaves no room for [CLS] and [SEP] (need at least 2)");
+  const int32_t cls = required_id(cls_id_, options_.cls_token);
+  const int32_t sep = required_id(sep_id_, options_.sep_token);
+  Encoding out;
+  out.ids.push_back(cls);
+  encode_prefix(text, max_length == 0 ? std::numeric_limits<size_t>::max() : max_length - 2, out.ids);
+  out.ids.push_back(sep);
+  out.type_ids.assign(out.ids.size(), 0);
+  out.attention_mask.assign(out.ids.size(), 1);
+  return out;
+}
+
+Encoding WordPiece::encode_pair(std::string_view first, std::string_view second, size_t max_length) const {
+  DENSER_CHECK(max_length == 0 || max_length >= 3, "WordPiece: max_length ", max_length,
+               " leaves no room for [CLS] and two [SEP] (need at least 3)");
+  const int32_t cls = required_id(cls_id_, options_.cls_token);
+  const int32_t sep = required_id(sep_id_, options_.sep_token);
+  const size_t budget = max_length == 0 ? std::numeric_limits<size_t>::max() : max_length - 3;
+  std::vector<int32_t> a;
+  std::vector<int32_t> b;
+  encode_prefix(first, budget, a);
+  encode_prefix(second, budget, b);
+  auto [la, lb] = truncate_longest_first(a.size(), b.size(), budget);
+  Encoding out;
+  out.ids.reserve(la + lb + 3);
+  out.ids.push_back(cls);
+  out.ids.insert(out.ids.end(), a.begin(), a.begin() + static_cast<std::ptrdiff_t>(la));
+  out.ids.push_back(sep);
+  out.type_ids.assign(out.ids.size(), 0);
+  out.ids.insert(out.ids.end(), b.begin(), b.begin() + static_cast<std::ptrdiff_t>(lb));
+  out.ids.push_back(sep);
+  out.type_ids.resize(out.ids.size(), 1);
+  out.attention_mask.assign(out.ids.size(), 1);
+  return out;
+}
+
+BatchEncoding WordPiece::pad_batch(std::vector<Encoding>& rows) const {
+  BatchEncoding batch;
+  batch.batch_size = rows.size();
+  bool ragged = false;
+  for (const auto& row : rows) batch.seq_len = std::max(batch.seq_len, row.size());
+  for (const auto& row : rows) ragged = ragged || row.size() != batch.seq_len;
+  const int32_t pad = ragged ? required_id(pad_id_, options_.pad_token) : 0;
+  const size_t cells = batch.batch_size * batch.seq_len;
+  batch.ids.assign(cells, pad);
+  batch.type_ids.assign(cells, 0);
+  batch.attention_mask.assign(cells, 0);
+  batch.lengths.reserve(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const Encoding& row = rows[r];
+    const auto offset = static_cast<std::ptrdiff_t>(r * batch.seq_len);
+    std::copy(row.ids.begin(), row.ids.end(), batch.ids.begin() + offset);
+    std::copy(row.type_ids.begin(), row.type_ids.end(), batch.type_ids.begin() + offset);
+    std::copy(row.attention_mask.begin(), row.attention_mask.end(), batch.attention_mask.begin() + offset);
+    batch.lengths.push_back(static_cast<int32_t>(row.size()));
+  }
+  return batch;
+}
+
+BatchEncoding WordPiece::encode_batch(std::span<const std::string_view> texts, size_t max_length,
+                                      int num_threads) const {
+  std::vector<Encoding> rows(texts.size());
+  parallel_for(texts.size(), num_threads, 16, [&](size_t begin, size_t end, int) {
+    for (size_t i = begin; i < end; ++i) rows[i] = encode_single(texts[i], max_length);
+  });
+  return pad_batch(rows);
+}
+
+BatchEncoding WordPiece::encode_batch(std::span<const std::string> texts, size_t max_length, int num_threads) const {
+  std::vector<std::string_view> views(texts.begin(), texts.end());
+  return encode_batch(std::span<const std::string_view>(views), max_length, num_threads);
+}
+
+BatchEncoding WordPiece::encode_pair_batch(std::span<const std::string_view> firsts,
+                                           std::span<const std::string_view> seconds, size_t max_length,
+                                           int num_threads) const {
+  DENSER_CHECK(firsts.size() == seconds.size(), "WordPiece: encode_pair_batch got ", firsts.size(),
+               " first texts but ", seconds.size(), " second texts");
+  std::vector<Encoding> rows(firsts.size());
+  parallel_for(firsts.size(), num_threads, 16, [&](size_t begin, size_t end, int) {
+    for (size_t i = begin; i < end; ++i) rows[i] = encode_pair(firsts[i], seconds[i], max_length);
+  });
+  return pad_batch(rows);
+}
+
+std::vector<std::string> WordPiece::decode_tokens(std::span<const int32_t> ids) const {
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (int32_t id : ids) out.push_back(id_to_token(id));
+  return out;
+}
+
+std::string WordPiece::decode(std::span<const int32_t> ids, bool skip_special_tokens) const {
+  const std::string& prefix = options_.continuation_prefix;
+  std::string text;
+  for (int32_t id : ids) {
+    const std::string& token = id_to_token(id);
+    if (skip_special_tokens &&
+        (id == unk_id_ || id == cls_id_ || id == sep_id_ || id == pad_id_ || id == mask_id_))
+      continue;
+    if (text.empty()) {
+      text = token;
+    } else if (!prefix.empty() && token.starts_with(prefix)) {
+      text.append(token, prefix.size());
+    } else {
+      text.push_back(' ');
+      text.append(token);
+    }
+  }
+  return text;
+}
+
+}  // namespace denser
