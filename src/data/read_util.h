@@ -16,11 +16,6 @@
 
 namespace denser::data_internal {
 
-/// Byte offset of the first byte that does not start a well-formed UTF-8 sequence
-/// (overlong forms, surrogates and code points above U+10FFFF are ill-formed), or
-/// std::string_view::npos when s is valid. O(n), with an ASCII fast path.
-size_t find_invalid_utf8(std::string_view s);
-
 /// Thrown by the per-record parsers with what was wrong and what was expected; the
 /// record loop adds "file:line" and either rethrows it as denser::Error or skips.
 struct BadRecord {

@@ -2,7 +2,7 @@
 
 #include <utf8proc.h>
 
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 #include "text/porter_stemmer.h"
 #include "text/standard_tokenizer.h"
 

@@ -5,7 +5,7 @@
 #include <array>
 #include <utility>
 
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 
 namespace denser {
 namespace {

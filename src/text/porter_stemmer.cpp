@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "denser/text/analyzer.h"
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 
 // Step numbers below are the paper's (1a, 1b, 1c, 2, 3, 4, 5a, 5b). Lucene's code numbers
 // them 1-6 but applies the same rules in the same order, including the two departures of

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "denser/common/error.h"
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 
 // How this follows Lucene. Lucene's StandardTokenizerImpl is a JFlex scanner: at each
 // position it takes the longest prefix matched by any of its rules, and skips one

@@ -6,7 +6,7 @@
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/common/parallel.h"
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 #include "text/string_map.h"
 
 namespace denser {

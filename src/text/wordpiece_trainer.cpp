@@ -9,7 +9,7 @@
 #include "denser/common/error.h"
 #include "denser/common/log.h"
 #include "denser/common/progress.h"
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 #include "text/string_map.h"
 
 namespace denser {

@@ -22,36 +22,6 @@ using denser_test::throws_error_with;
 
 constexpr ReadOptions kLenient{true};
 
-// ---------------------------------------------------------------- UTF-8
-
-TEST(Utf8, AcceptsWellFormedText) {
-  using denser::data_internal::find_invalid_utf8;
-  constexpr size_t kOk = std::string_view::npos;
-  EXPECT_EQ(find_invalid_utf8(""), kOk);
-  EXPECT_EQ(find_invalid_utf8("plain ascii, long enough for the word-at-a-time path"), kOk);
-  EXPECT_EQ(find_invalid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), kOk);  // é € 😀
-  EXPECT_EQ(find_invalid_utf8("\xF4\x8F\xBF\xBF"), kOk);                        // U+10FFFF
-  EXPECT_EQ(find_invalid_utf8("\xED\x9F\xBF"), kOk);                            // U+D7FF
-}
-
-TEST(Utf8, FindsTheFirstBadByte) {
-  using denser::data_internal::find_invalid_utf8;
-  EXPECT_EQ(find_invalid_utf8("ab\x80"), 2u);                // stray continuation byte
-  EXPECT_EQ(find_invalid_utf8("a\xC0\xAF"), 1u);             // overlong '/'
-  EXPECT_EQ(find_invalid_utf8("\xE0\x80\xAF"), 0u);          // overlong, 3 bytes
-  EXPECT_EQ(find_invalid_utf8("xy\xED\xA0\x80"), 2u);        // surrogate U+D800
-  EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), 0u);      // above U+10FFFF
-  EXPECT_EQ(find_invalid_utf8("abc\xE2\x82"), 3u);           // truncated at the end
-  EXPECT_EQ(find_invalid_utf8("\xC3("), 0u);                 // bad continuation
-  EXPECT_EQ(find_invalid_utf8("ok\xFF"), 2u);
-  // The ASCII fast path must not skip a bad byte anywhere in a word.
-  for (size_t k = 0; k < 40; ++k) {
-    std::string s(40, 'a');
-    s[k] = '\xFE';
-    EXPECT_EQ(find_invalid_utf8(s), k) << k;
-  }
-}
-
 // ---------------------------------------------------------------- BEIR corpus
 
 TEST(BeirCorpus, ReadsFixture) {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "denser/text/analyzer.h"
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 
 namespace denser {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 #include "text/bert_test_util.h"
 
 namespace denser {

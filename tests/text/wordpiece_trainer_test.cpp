@@ -9,7 +9,7 @@
 #include <set>
 
 #include "denser/common/error.h"
-#include "denser/text/utf8.h"
+#include "denser/common/utf8.h"
 #include "denser/text/wordpiece.h"
 #include "text/bert_test_util.h"
 

@@ -1,5 +1,5 @@
 #pragma once
-// UTF-8 decoding and encoding helpers shared by the text module. Header-only: they sit in
+// UTF-8 decoding, encoding and validation shared by the data and text modules. Header-only: they sit in
 // the innermost loops of the tokenizers, where a call per code point would cost more than
 // the work.
 #include <cstddef>
