@@ -9,5 +9,6 @@ namespace denser::cli {
 void register_data_commands(CLI::App& app);
 void register_bm25_commands(CLI::App& app);
 void register_eval_command(CLI::App& app);
+void register_text_commands(CLI::App& app);
 
 }  // namespace denser::cli
