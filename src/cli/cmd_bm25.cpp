@@ -1,8 +1,154 @@
+// `denser bm25 index` and `denser bm25 search`: thin wrappers over the sparse module.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "cli/commands.h"
+#include "denser/common/io.h"
+#include "denser/data/collection.h"
+#include "denser/data/readers.h"
+#include "denser/sparse/bm25_builder.h"
+#include "denser/sparse/bm25_index.h"
 
 namespace denser::cli {
+namespace {
 
-// Placeholder until the bm25 commands are written (same session).
-void register_bm25_commands(CLI::App& app) { (void)app; }
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct IndexArgs {
+  std::string collection;
+  std::string index;
+  float k1 = 0.9f;
+  float b = 0.4f;
+  int threads = 0;
+  bool exact_lengths = false;
+  bool lenient = false;
+  bool no_stem = false;
+  bool keep_stopwords = false;
+};
+
+void run_index(const IndexArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  const Collection collection = Collection::open(args.collection, ReadOptions{args.lenient});
+  Bm25BuildOptions options;
+  options.params = Bm25Params{args.k1, args.b, args.exact_lengths};
+  options.analyzer = AnalyzerOptions{!args.no_stem, !args.keep_stopwords};
+  options.num_threads = args.threads;
+  Bm25IndexBuilder builder(options);
+  auto reader = collection.documents();
+  builder.add(*reader);
+  builder.write(args.index);
+  const Bm25BuildStats& stats = builder.stats();
+  std::printf("indexed %llu documents (%llu without terms), %llu terms, %llu postings\n",
+              static_cast<unsigned long long>(stats.num_docs), static_cast<unsigned long long>(stats.num_empty_docs),
+              static_cast<unsigned long long>(stats.num_terms), static_cast<unsigned long long>(stats.num_postings));
+  if (reader->stats().num_skipped > 0)
+    std::printf("skipped %llu malformed records (--lenient)\n",
+                static_cast<unsigned long long>(reader->stats().num_skipped));
+  std::printf("index %s: %llu bytes, %.2f s\n", args.index.c_str(),
+              static_cast<unsigned long long>(file_size(args.index)), seconds_since(start));
+}
+
+void register_index(CLI::App& bm25) {
+  auto args = std::make_shared<IndexArgs>();
+  CLI::App* cmd = bm25.add_subcommand("index", "Build a BM25 index of a collection's corpus (title + text)");
+  cmd->add_option("--collection", args->collection, "Collection directory (BEIR, MS MARCO or SMART layout)")
+      ->required();
+  cmd->add_option("--index", args->index, "Index file to write (replaced atomically)")->required();
+  cmd->add_option("--k1", args->k1, "Default BM25 k1 stored in the index")->capture_default_str();
+  cmd->add_option("--b", args->b, "Default BM25 b stored in the index")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Analysis threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--exact-lengths", args->exact_lengths,
+                "Score with exact document lengths instead of Lucene's one-byte quantized lengths");
+  cmd->add_flag("--lenient", args->lenient, "Skip and count malformed corpus records instead of failing");
+  cmd->add_flag("--no-stem", args->no_stem, "Do not apply the Porter stemmer");
+  cmd->add_flag("--keep-stopwords", args->keep_stopwords, "Do not remove English stopwords");
+  cmd->callback([args] { run_index(*args); });
+}
+
+struct SearchArgs {
+  std::string index;
+  std::string collection;
+  std::string split = "test";
+  std::string run;
+  std::string tag = "denser-bm25";
+  size_t k = 1000;
+  int threads = 0;
+  bool exhaustive = false;
+  std::optional<float> k1;
+  std::optional<float> b;
+  bool exact_lengths = false;
+  bool no_verify = false;
+  bool lenient = false;
+};
+
+void run_search(const SearchArgs& args) {
+  Bm25LoadOptions load;
+  load.verify_checksum = !args.no_verify;
+  const Bm25Index index = Bm25Index::open(args.index, load);
+  const Collection collection = Collection::open(args.collection, ReadOptions{args.lenient});
+  const std::vector<Query> queries = collection.queries(args.split);
+  std::vector<std::string> texts;
+  texts.reserve(queries.size());
+  for (const Query& q : queries) texts.push_back(q.text);
+
+  Bm25SearchOptions options;
+  options.k = args.k;
+  options.algorithm = args.exhaustive ? Bm25Algorithm::kExhaustive : Bm25Algorithm::kPruned;
+  if (args.k1 || args.b || args.exact_lengths) {
+    Bm25Params params = index.params();
+    if (args.k1) params.k1 = *args.k1;
+    if (args.b) params.b = *args.b;
+    if (args.exact_lengths) params.exact_lengths = true;
+    options.params = params;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<Bm25SearchResult> results = index.search_batch(texts, options, args.threads);
+  const double seconds = seconds_since(start);
+  write_trec_run(args.run, index.to_run(queries, results, args.tag));
+
+  Bm25SearchStats total;
+  for (const Bm25SearchResult& r : results) total.add(r.stats);
+  const double n = queries.empty() ? 1.0 : static_cast<double>(queries.size());
+  std::printf("searched %zu queries (k=%zu) in %.3f s: %.1f queries/s\n", queries.size(), args.k, seconds,
+              seconds > 0 ? static_cast<double>(queries.size()) / seconds : 0.0);
+  std::printf("per query: %.1f documents scored, %.1f postings decoded, %.1f blocks skipped\n",
+              static_cast<double>(total.docs_scored) / n, static_cast<double>(total.postings_decoded) / n,
+              static_cast<double>(total.blocks_skipped) / n);
+  std::printf("run written to %s\n", args.run.c_str());
+}
+
+void register_search(CLI::App& bm25) {
+  auto args = std::make_shared<SearchArgs>();
+  CLI::App* cmd = bm25.add_subcommand("search", "Search a BM25 index with a collection's queries, write a TREC run");
+  cmd->add_option("--index", args->index, "Index file written by `denser bm25 index`")->required();
+  cmd->add_option("--collection", args->collection, "Collection directory holding the queries")->required();
+  cmd->add_option("--split", args->split, "Query split (queries judged in it)")->capture_default_str();
+  cmd->add_option("--run", args->run, "TREC run file to write")->required();
+  cmd->add_option("--k", args->k, "Results per query")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Search threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--tag", args->tag, "Run tag (last column of the run)")->capture_default_str();
+  cmd->add_flag("--exhaustive", args->exhaustive, "Score every posting (no pruning; same results, slower)");
+  cmd->add_option("--k1", args->k1, "Override the index's BM25 k1");
+  cmd->add_option("--b", args->b, "Override the index's BM25 b");
+  cmd->add_flag("--exact-lengths", args->exact_lengths, "Score with exact document lengths");
+  cmd->add_flag("--no-verify", args->no_verify, "Skip the index checksum at load (large indexes)");
+  cmd->add_flag("--lenient", args->lenient, "Skip and count malformed query/qrels records instead of failing");
+  cmd->callback([args] { run_search(*args); });
+}
+
+}  // namespace
+
+void register_bm25_commands(CLI::App& app) {
+  CLI::App* bm25 = app.add_subcommand("bm25", "BM25 sparse retrieval: build an inverted index and search it");
+  bm25->require_subcommand(1);
+  register_index(*bm25);
+  register_search(*bm25);
+}
 
 }  // namespace denser::cli
