@@ -15,11 +15,7 @@ run_bm25() {  # name collection-dir
   "$denser" bm25 search --index "$out/$name.bm25" --collection "$dir" --split test --k 1000 \
     --run "$out/$name.bm25.test.run"
   echo "== $name: evaluation (test split)"
-  "$denser" eval --qrels "$(qrels_of "$dir")" --run "$out/$name.bm25.test.run" | tee "$out/$name.bm25.test.eval"
-}
-
-qrels_of() {
-  if [[ -f "$1/qrels/test.tsv" ]]; then echo "$1/qrels/test.tsv"; else echo "$1/cranqrel"; fi
+  "$denser" eval --collection "$dir" --split test --run "$out/$name.bm25.test.run" | tee "$out/$name.bm25.test.eval"
 }
 
 echo "== debian: building the collection from the apt index's package descriptions"
@@ -29,9 +25,11 @@ else
   echo "(reusing $out/debian; delete it to rebuild)"
 fi
 run_bm25 debian "$out/debian"
-if [[ -d "$shared/datasets/scifact" ]]; then
-  run_bm25 scifact "$shared/datasets/scifact"
-fi
+for name in scifact cranfield; do
+  if [[ -d "$shared/datasets/$name" ]]; then
+    run_bm25 "$name" "$shared/datasets/$name"
+  fi
+done
 echo
 echo "Done. Search it yourself:"
 echo "  $denser bm25 search --index $out/debian.bm25 --collection $out/debian --split dev --k 10 --run $out/dev.run"

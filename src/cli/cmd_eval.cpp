@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "denser/common/error.h"
 #include "denser/common/log.h"
+#include "denser/data/collection.h"
 #include "denser/data/readers.h"
 #include "denser/eval/metrics.h"
 
@@ -15,6 +16,8 @@ namespace {
 
 struct EvalArgs {
   std::string qrels_path;
+  std::string collection;
+  std::string split = "test";
   std::string run_path;
   std::vector<std::string> measures;
   bool per_query = false;
@@ -29,12 +32,22 @@ void run_eval(const EvalArgs& args) {
   options.relevance_level = args.relevance_level;
   ReadOptions read_options;
   read_options.lenient = args.lenient;
-  Qrels qrels = read_qrels(args.qrels_path, read_options);
+  // --collection reads the split's judgments in whatever layout the collection has
+  // (BEIR, MS MARCO or SMART, whose codes are mapped to grades), checked against its corpus.
+  std::string qrels_name = args.qrels_path;
+  Qrels qrels;
+  if (!args.collection.empty()) {
+    Collection collection = Collection::open(args.collection, read_options);
+    qrels_name = collection.qrels_path(args.split);
+    qrels = collection.qrels(args.split);
+  } else {
+    qrels = read_qrels(args.qrels_path, read_options);
+  }
   Run run = read_trec_run(args.run_path, read_options);
 
   EvalResult result = evaluate(qrels, run, measures, options);
   DENSER_CHECK(result.num_queries() > 0, "no query is both in the run ", args.run_path, " (",
-               run.results.size(), " queries) and in the qrels ", args.qrels_path, " (", qrels.num_queries(),
+               run.results.size(), " queries) and in the qrels ", qrels_name, " (", qrels.num_queries(),
                " queries); expected query ids in common");
   if (result.num_qrels_only_queries > 0)
     DENSER_LOG_WARN("judged queries without results in ", args.run_path, ": ", result.num_qrels_only_queries,
@@ -53,10 +66,15 @@ void register_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand(
       "eval", "Evaluate a TREC run against relevance judgments; prints what trec_eval prints");
-  cmd->add_option("--qrels", args->qrels_path,
-                  "Relevance judgments: TREC \"qid iter docid grade\" or BEIR TSV with a "
-                  "\"query-id corpus-id score\" header")
-      ->required();
+  auto* qrels = cmd->add_option("--qrels", args->qrels_path,
+                                "Relevance judgments: TREC \"qid iter docid grade\" or BEIR TSV with a "
+                                "\"query-id corpus-id score\" header");
+  auto* collection = cmd->add_option("--collection", args->collection,
+                                     "Instead of --qrels: a collection directory whose --split judgments to use "
+                                     "(BEIR, MS MARCO or SMART layout)");
+  qrels->excludes(collection);
+  collection->excludes(qrels);
+  cmd->add_option("--split", args->split, "Split of --collection")->capture_default_str();
   cmd->add_option("--run", args->run_path, "TREC run: \"qid Q0 docid rank score tag\" lines (rank is ignored)")
       ->required();
   cmd->add_option("-m,--measure", args->measures,
@@ -68,7 +86,11 @@ void register_eval_command(CLI::App& app) {
                   "Minimum grade of a relevant document (trec_eval -l; default 1)");
   cmd->add_flag("--lenient", args->lenient,
                 "Skip malformed lines of the qrels and run with a warning instead of failing");
-  cmd->callback([args] { run_eval(*args); });
+  cmd->callback([args] {
+    DENSER_CHECK(!args->qrels_path.empty() || !args->collection.empty(),
+                 "eval needs the judgments: --qrels FILE or --collection DIR [--split S]");
+    run_eval(*args);
+  });
 }
 
 }  // namespace denser::cli
