@@ -9,6 +9,7 @@
 #include <string>
 
 #include "data_test_util.h"
+#include "support/command.h"
 #include "denser/common/io.h"
 #include "denser/data/collection.h"
 #include "denser/data/debian_packages.h"
@@ -18,38 +19,19 @@ namespace {
 using denser_test::TempDir;
 using denser_test::testdata;
 
-struct CommandResult {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_denser(const std::string& args) {
-  CommandResult result;
-  std::string command = std::string(DENSER_BINARY) + " " + args + " 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
-  int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using denser_test::contains;
+using denser_test::run_denser;
 
 TEST(DataCli, StatsPrintsLayoutAndCounts) {
   auto r = run_denser("data stats --collection " + testdata("beir_tiny"));
-  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "layout: beir")) << r.output;
   EXPECT_TRUE(contains(r.output, "documents: 4")) << r.output;
   EXPECT_TRUE(contains(r.output, "split test: queries: 2, judged queries: 2, judgments: 2 (relevant: 2)")) << r.output;
   EXPECT_TRUE(contains(r.output, "split train: queries: 1, judged queries: 1, judgments: 2 (relevant: 1)"))
       << r.output;
   r = run_denser("data stats --collection " + testdata("smart_tiny") + " --split test");
-  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "layout: smart")) << r.output;
   EXPECT_TRUE(contains(r.output, "split test: queries: 2, judged queries: 2, judgments: 3 (relevant: 2)"))
       << r.output;
@@ -61,11 +43,11 @@ TEST(DataCli, StatsReportsMalformedInputAndLenientCounts) {
   dir.write("queries.jsonl", "{\"_id\": \"q1\", \"text\": \"query\"}\n{\"_id\": \"q1\", \"text\": \"again\"}\n");
   std::string qrels = dir.write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
   auto r = run_denser("data stats --collection " + dir.path());
-  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_TRUE(contains(r.output, "denser: error: " + dir.path("queries.jsonl") + ":2: duplicate query id"))
       << r.output;
   r = run_denser("data stats --lenient --collection " + dir.path());
-  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "split test: queries: 1")) << r.output;
   EXPECT_TRUE(contains(r.output, "skipped (lenient): 1 malformed")) << r.output;
 }
@@ -76,7 +58,7 @@ TEST(DataCli, DebianPackagesFromAListsDirectory) {
   std::string out = dir.path("out");
   auto r = run_denser("data debian-packages --out " + out + " --lists " + dir.path("lists") +
                       " --dev 3 --test 3 --seed 9");
-  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "entries: 20, packages: 17 (duplicate entries dropped: 3)")) << r.output;
   EXPECT_TRUE(contains(r.output, "packages skipped: 1 without a long description, 0 malformed stanzas"))
       << r.output;
@@ -85,7 +67,7 @@ TEST(DataCli, DebianPackagesFromAListsDirectory) {
   EXPECT_TRUE(contains(r.output, "test   queries: 3")) << r.output;
   EXPECT_EQ(denser::Collection::open(out).num_documents(), 15u);
   r = run_denser("data debian-packages --out " + out + " --lists " + dir.path("lists"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.output, "only 14 distinct synopses")) << r.output;
 }
 
@@ -96,7 +78,7 @@ TEST(DataCli, DebianPackagesFromTheSystemLists) {
   TempDir dir("cli_debian_real");
   std::string out = dir.path("out");
   auto r = run_denser("data debian-packages --out " + out + " --seed 3");
-  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output;
   denser::Collection c = denser::Collection::open(out);
   auto test = c.queries("test");
   auto dev = c.queries("dev");

@@ -15,6 +15,7 @@
 #include "denser/common/io.h"
 #include "denser/data/readers.h"
 #include "denser/eval/metrics.h"
+#include "support/command.h"
 
 namespace denser {
 namespace {
@@ -52,22 +53,8 @@ std::vector<ParityCase> read_cases() {
   return cases;
 }
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using denser_test::CommandResult;
+using denser_test::run_command;
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 

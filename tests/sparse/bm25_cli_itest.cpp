@@ -14,28 +14,19 @@
 #include "denser/data/readers.h"
 #include "denser/sparse/bm25_index.h"
 #include "sparse/bm25_test_util.h"
+#include "support/command.h"
 
 namespace denser {
 namespace {
 
 const std::string kMini = std::string(DENSER_TESTDATA_DIR) + "/sparse/mini";
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using denser_test::CommandResult;
+using denser_test::contains;
 
-CommandResult run_denser(const std::string& args, const std::string& dir) {
-  const std::string out = dir + "/command_output.txt";
-  const std::string command = std::string(DENSER_BINARY) + " " + args + " > " + out + " 2>&1";
-  const int status = std::system(command.c_str());
-  CommandResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.output = read_file(out);
-  return result;
+denser_test::CommandResult run_denser(const std::string& args, const std::string& /*dir*/) {
+  return denser_test::run_denser(args);
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 class Bm25Cli : public ::testing::Test {
  protected:

@@ -9,12 +9,11 @@ namespace denser_test {
 
 struct CommandResult {
   int exit_code = -1;
-  std::string output;  // stdout and stderr, interleaved
+  std::string output;  // stdout (and stderr, for run_denser)
 };
 
-/// Runs `denser <args>` through the shell with stderr folded into stdout.
-inline CommandResult run_denser(const std::string& args) {
-  const std::string command = std::string(DENSER_BINARY) + " " + args + " 2>&1";
+/// Runs a shell command line and collects what it writes to stdout.
+inline CommandResult run_command(const std::string& command) {
   CommandResult result;
   std::FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -24,6 +23,11 @@ inline CommandResult run_denser(const std::string& args) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+/// Runs `denser <args>` through the shell with stderr folded into stdout.
+inline CommandResult run_denser(const std::string& args) {
+  return run_command(std::string(DENSER_BINARY) + " " + args + " 2>&1");
 }
 
 inline bool contains(const std::string& text, const std::string& part) {
