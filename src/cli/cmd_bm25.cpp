@@ -1,9 +1,10 @@
-// `denser bm25 index` and `denser bm25 search`: thin wrappers over the sparse module.
+// `denser bm25 index|search|query`: thin wrappers over the sparse module.
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cli/commands.h"
@@ -142,6 +143,68 @@ void register_search(CLI::App& bm25) {
   cmd->callback([args] { run_search(*args); });
 }
 
+struct QueryArgs {
+  std::string index;
+  std::string collection;
+  std::vector<std::string> words;
+  size_t k = 10;
+};
+
+// The first `width` bytes of a document's title and text on one line, cut at a UTF-8
+// character boundary.
+std::string snippet(const Document& doc, size_t width) {
+  std::string text = doc.title.empty() ? doc.text : doc.title + " | " + doc.text;
+  for (char& c : text)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  if (text.size() <= width) return text;
+  size_t cut = width;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
+void run_query(const QueryArgs& args) {
+  Bm25Index index = Bm25Index::open(args.index);
+  std::string query;
+  for (const std::string& w : args.words) query += (query.empty() ? "" : " ") + w;
+  Bm25SearchOptions options;
+  options.k = args.k;
+  Bm25SearchResult result = index.search(query, options);
+  // Snippets need the documents: one streaming pass over the corpus picks them out.
+  std::unordered_map<std::string, std::string> snippets;
+  if (!args.collection.empty()) {
+    for (const Bm25Hit& hit : result.hits) snippets.emplace(std::string(index.doc_id(hit.doc)), "");
+    auto reader = Collection::open(args.collection).documents();
+    Document doc;
+    size_t found = 0;
+    while (found < snippets.size() && reader->next(doc)) {
+      auto it = snippets.find(doc.id);
+      if (it == snippets.end()) continue;
+      it->second = snippet(doc, 100);
+      ++found;
+    }
+  }
+  std::printf("%zu results for \"%s\" (%.2f ms, %llu documents scored)\n", result.hits.size(), query.c_str(),
+              result.stats.seconds * 1e3, static_cast<unsigned long long>(result.stats.docs_scored));
+  int rank = 0;
+  for (const Bm25Hit& hit : result.hits) {
+    std::string id(index.doc_id(hit.doc));
+    std::printf("%3d  %8.4f  %s", ++rank, hit.score, id.c_str());
+    auto it = snippets.find(id);
+    if (it != snippets.end()) std::printf("  %s", it->second.c_str());
+    std::printf("\n");
+  }
+}
+
+void register_query(CLI::App& bm25) {
+  auto args = std::make_shared<QueryArgs>();
+  CLI::App* cmd = bm25.add_subcommand("query", "Search a BM25 index for one query typed on the command line");
+  cmd->add_option("query", args->words, "The query text (several words allowed)")->required();
+  cmd->add_option("--index", args->index, "Index file written by `denser bm25 index`")->required();
+  cmd->add_option("--collection", args->collection, "Collection directory, to show a snippet of each result");
+  cmd->add_option("--k", args->k, "Results to show")->capture_default_str();
+  cmd->callback([args] { run_query(*args); });
+}
+
 }  // namespace
 
 void register_bm25_commands(CLI::App& app) {
@@ -149,6 +212,7 @@ void register_bm25_commands(CLI::App& app) {
   bm25->require_subcommand(1);
   register_index(*bm25);
   register_search(*bm25);
+  register_query(*bm25);
 }
 
 }  // namespace denser::cli

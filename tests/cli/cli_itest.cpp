@@ -8,6 +8,7 @@
 #include <string>
 
 #include "denser/common/io.h"
+#include "denser/sparse/bm25_index.h"
 #include "denser/text/wordpiece.h"
 #include "support/command.h"
 
@@ -75,6 +76,27 @@ TEST(CliVocab, TrainsAVocabularyThatCoversTheCorpus) {
   EXPECT_EQ(tokens[0], "[PAD]");
   EXPECT_EQ(tokens[1], "[UNK]");
   EXPECT_LE(tokens.size(), 200u);
+}
+
+TEST(CliBm25Query, RanksLikeTheLibraryAndShowsSnippets) {
+  const std::string dir = temp_dir("query");
+  const std::string mini = kTestdata + "/sparse/mini";
+  auto r = run_denser("bm25 index --collection " + mini + " --index " + dir + "/mini.bm25");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run_denser("bm25 query --index " + dir + "/mini.bm25 --collection " + mini + " --k 2 sleep memory students");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // doc4 is the only document with all three terms; the output lists the library's order.
+  denser::Bm25Index index = denser::Bm25Index::open(dir + "/mini.bm25");
+  denser::Bm25SearchOptions options;
+  options.k = 2;
+  auto result = index.search("sleep memory students", options);
+  ASSERT_EQ(result.hits.size(), 2u);
+  EXPECT_EQ(index.doc_id(result.hits[0].doc), "doc4");
+  EXPECT_TRUE(contains(r.output, "2 results for \"sleep memory students\"")) << r.output;
+  const size_t first = r.output.find("  1  ");
+  ASSERT_NE(first, std::string::npos) << r.output;
+  EXPECT_TRUE(contains(r.output.substr(first), "doc4  Sleep deprivation impairs memory")) << r.output;
+  EXPECT_TRUE(contains(r.output, std::string(index.doc_id(result.hits[1].doc)))) << r.output;
 }
 
 TEST(CliTopLevel, UnknownCommandAndMissingFilesFailCleanly) {
