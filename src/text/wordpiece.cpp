@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "denser/common/error.h"
 #include "denser/common/io.h"
-#include "denser/common/parallel.h"
 #include "denser/common/utf8.h"
+#include "text/special_layout.h"
 #include "text/string_map.h"
 
 namespace denser {
@@ -39,18 +40,6 @@ void save_vocab_txt(const std::string& path, const std::vector<std::string>& tok
     writer.write("\n");
   }
   writer.commit();
-}
-
-std::pair<size_t, size_t> truncate_longest_first(size_t la, size_t lb, size_t budget) {
-  la = std::min(la, budget);
-  lb = std::min(lb, budget);
-  if (la + lb <= budget) return {la, lb};
-  size_t excess = la + lb - budget;
-  size_t diff = la > lb ? la - lb : lb - la;
-  size_t first = std::min(diff, excess);  // evens the two out
-  size_t rest = excess - first;           // then shared, the second losing the odd one
-  if (la > lb) return {la - first - rest / 2, lb - (rest - rest / 2)};
-  return {la - rest / 2, lb - first - (rest - rest / 2)};
 }
 
 // ------------------------------------------------------------------ WordPiece
@@ -186,91 +175,22 @@ int32_t WordPiece::required_id(int32_t id, const std::string& name) const {
   return id;
 }
 
-Encoding WordPiece::encode_single(std::string_view text, size_t max_length) const {
-  DENSER_CHECK(max_length == 0 || max_length >= 2, "WordPiece: max_length ", max_length,
-               " leaves no room for [CLS] and [SEP] (need at least 2)");
+text_internal::SpecialLayout WordPiece::layout() const {
   const int32_t cls = required_id(cls_id_, options_.cls_token);
   const int32_t sep = required_id(sep_id_, options_.sep_token);
-  Encoding out;
-  out.ids.push_back(cls);
-  encode_prefix(text, max_length == 0 ? std::numeric_limits<size_t>::max() : max_length - 2, out.ids);
-  out.ids.push_back(sep);
-  out.type_ids.assign(out.ids.size(), 0);
-  out.attention_mask.assign(out.ids.size(), 1);
-  return out;
+  return {{cls}, {sep}, {sep}, 1, "WordPiece"};
+}
+
+Encoding WordPiece::encode_single(std::string_view text, size_t max_length) const {
+  return text_internal::build_single(
+      layout(), [this](std::string_view t, size_t n, std::vector<int32_t>& ids) { encode_prefix(t, n, ids); }, text,
+      max_length);
 }
 
 Encoding WordPiece::encode_pair(std::string_view first, std::string_view second, size_t max_length) const {
-  DENSER_CHECK(max_length == 0 || max_length >= 3, "WordPiece: max_length ", max_length,
-               " leaves no room for [CLS] and two [SEP] (need at least 3)");
-  const int32_t cls = required_id(cls_id_, options_.cls_token);
-  const int32_t sep = required_id(sep_id_, options_.sep_token);
-  const size_t budget = max_length == 0 ? std::numeric_limits<size_t>::max() : max_length - 3;
-  std::vector<int32_t> a;
-  std::vector<int32_t> b;
-  encode_prefix(first, budget, a);
-  encode_prefix(second, budget, b);
-  auto [la, lb] = truncate_longest_first(a.size(), b.size(), budget);
-  Encoding out;
-  out.ids.reserve(la + lb + 3);
-  out.ids.push_back(cls);
-  out.ids.insert(out.ids.end(), a.begin(), a.begin() + static_cast<std::ptrdiff_t>(la));
-  out.ids.push_back(sep);
-  out.type_ids.assign(out.ids.size(), 0);
-  out.ids.insert(out.ids.end(), b.begin(), b.begin() + static_cast<std::ptrdiff_t>(lb));
-  out.ids.push_back(sep);
-  out.type_ids.resize(out.ids.size(), 1);
-  out.attention_mask.assign(out.ids.size(), 1);
-  return out;
-}
-
-BatchEncoding WordPiece::pad_batch(std::vector<Encoding>& rows) const {
-  BatchEncoding batch;
-  batch.batch_size = rows.size();
-  bool ragged = false;
-  for (const auto& row : rows) batch.seq_len = std::max(batch.seq_len, row.size());
-  for (const auto& row : rows) ragged = ragged || row.size() != batch.seq_len;
-  const int32_t pad = ragged ? required_id(pad_id_, options_.pad_token) : 0;
-  const size_t cells = batch.batch_size * batch.seq_len;
-  batch.ids.assign(cells, pad);
-  batch.type_ids.assign(cells, 0);
-  batch.attention_mask.assign(cells, 0);
-  batch.lengths.reserve(rows.size());
-  for (size_t r = 0; r < rows.size(); ++r) {
-    const Encoding& row = rows[r];
-    const auto offset = static_cast<std::ptrdiff_t>(r * batch.seq_len);
-    std::copy(row.ids.begin(), row.ids.end(), batch.ids.begin() + offset);
-    std::copy(row.type_ids.begin(), row.type_ids.end(), batch.type_ids.begin() + offset);
-    std::copy(row.attention_mask.begin(), row.attention_mask.end(), batch.attention_mask.begin() + offset);
-    batch.lengths.push_back(static_cast<int32_t>(row.size()));
-  }
-  return batch;
-}
-
-BatchEncoding WordPiece::encode_batch(std::span<const std::string_view> texts, size_t max_length,
-                                      int num_threads) const {
-  std::vector<Encoding> rows(texts.size());
-  parallel_for(texts.size(), num_threads, 16, [&](size_t begin, size_t end, int) {
-    for (size_t i = begin; i < end; ++i) rows[i] = encode_single(texts[i], max_length);
-  });
-  return pad_batch(rows);
-}
-
-BatchEncoding WordPiece::encode_batch(std::span<const std::string> texts, size_t max_length, int num_threads) const {
-  std::vector<std::string_view> views(texts.begin(), texts.end());
-  return encode_batch(std::span<const std::string_view>(views), max_length, num_threads);
-}
-
-BatchEncoding WordPiece::encode_pair_batch(std::span<const std::string_view> firsts,
-                                           std::span<const std::string_view> seconds, size_t max_length,
-                                           int num_threads) const {
-  DENSER_CHECK(firsts.size() == seconds.size(), "WordPiece: encode_pair_batch got ", firsts.size(),
-               " first texts but ", seconds.size(), " second texts");
-  std::vector<Encoding> rows(firsts.size());
-  parallel_for(firsts.size(), num_threads, 16, [&](size_t begin, size_t end, int) {
-    for (size_t i = begin; i < end; ++i) rows[i] = encode_pair(firsts[i], seconds[i], max_length);
-  });
-  return pad_batch(rows);
+  return text_internal::build_pair(
+      layout(), [this](std::string_view t, size_t n, std::vector<int32_t>& ids) { encode_prefix(t, n, ids); }, first,
+      second, max_length);
 }
 
 std::vector<std::string> WordPiece::decode_tokens(std::span<const int32_t> ids) const {
@@ -298,6 +218,33 @@ std::string WordPiece::decode(std::span<const int32_t> ids, bool skip_special_to
     }
   }
   return text;
+}
+
+uint32_t WordPiece::fingerprint() const {
+  const BasicTokenizerOptions& basic = options_.basic;
+  std::vector<std::string> settings = {
+      "wordpiece", options_.unk_token, options_.cls_token, options_.sep_token, options_.pad_token,
+      options_.mask_token, options_.continuation_prefix, std::to_string(options_.max_input_chars_per_word),
+      str(basic.do_lower_case, basic.strip_accents.has_value() ? int{*basic.strip_accents} : -1,
+          basic.tokenize_chinese_chars, basic.drop_all_other_categories)};
+  settings.insert(settings.end(), basic.never_split.begin(), basic.never_split.end());
+  return text_internal::crc_strings(tokens_, text_internal::crc_strings(settings, 0));
+}
+
+void WordPiece::save(const std::string& dir) const {
+  save_vocab_txt(dir + "/vocab.txt", tokens_);
+  const BasicTokenizerOptions& basic = options_.basic;
+  nlohmann::ordered_json config = {{"tokenizer_class", "BertTokenizer"},
+                                   {"do_lower_case", basic.do_lower_case},
+                                   {"strip_accents", nullptr},
+                                   {"tokenize_chinese_chars", basic.tokenize_chinese_chars},
+                                   {"unk_token", options_.unk_token},
+                                   {"cls_token", options_.cls_token},
+                                   {"sep_token", options_.sep_token},
+                                   {"pad_token", options_.pad_token},
+                                   {"mask_token", options_.mask_token}};
+  if (basic.strip_accents.has_value()) config["strip_accents"] = *basic.strip_accents;
+  write_file_atomic(dir + "/tokenizer_config.json", config.dump(2) + "\n");
 }
 
 }  // namespace denser

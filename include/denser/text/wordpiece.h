@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "denser/text/bert_tokenizer.h"
+#include "denser/text/tokenizer.h"
 
 namespace denser {
 
 namespace text_internal {
 class StringMap;
+struct SpecialLayout;
 }  // namespace text_internal
 
 /// Reads a vocab.txt: one token per line, id = 0-based line index. Throws denser::Error
@@ -42,61 +44,38 @@ struct WordPieceOptions {
   size_t max_input_chars_per_word = 100;
 };
 
-/// One encoded sequence as the encoder consumes it; the three vectors have equal length.
-struct Encoding {
-  std::vector<int32_t> ids;
-  std::vector<int32_t> type_ids;        // 0 for [CLS] first [SEP], 1 for second [SEP]
-  std::vector<int32_t> attention_mask;  // 1 for every real token
-  size_t size() const { return ids.size(); }
-};
-
-/// Encodings padded to the longest one of the batch. ids, type_ids and attention_mask
-/// are (batch_size, seq_len) row-major; padding is pad_id with type 0 and mask 0.
-struct BatchEncoding {
-  size_t batch_size = 0;
-  size_t seq_len = 0;
-  std::vector<int32_t> ids;
-  std::vector<int32_t> type_ids;
-  std::vector<int32_t> attention_mask;
-  std::vector<int32_t> lengths;  // (batch_size): real tokens in each row
-};
-
-/// Final lengths of a pair of sequences of la and lb tokens cut to at most `budget`
-/// tokens together by Hugging Face's "longest_first" rule: tokens come off the longer
-/// one; once equal, the second loses the odd token. The result depends on la and lb only
-/// through min(la, budget) and min(lb, budget).
-std::pair<size_t, size_t> truncate_longest_first(size_t la, size_t lb, size_t budget);
-
-/// A WordPiece vocabulary and tokenizer. Immutable after construction: every method is
+/// A WordPiece vocabulary and tokenizer (the SubwordTokenizer of the BERT family; the
+/// batch methods come from there). Immutable after construction: every method is
 /// const and thread-safe. Lookups go through an arena-backed hash map; tokenizing a word
 /// of n code points costs O(n * L) lookups at worst, L = longest token.
-class WordPiece {
+class WordPiece final : public SubwordTokenizer {
  public:
   /// Loads vocab.txt (see load_vocab_txt) and builds the tokenizer.
   static WordPiece load(const std::string& vocab_path, WordPieceOptions options = {});
   /// tokens: the vocabulary in id order. Throws denser::Error when it is empty, has an
   /// empty or duplicate token, or lacks options.unk_token.
   explicit WordPiece(std::vector<std::string> tokens, WordPieceOptions options = {});
-  ~WordPiece();
+  ~WordPiece() override;
   WordPiece(WordPiece&&) noexcept;
   WordPiece& operator=(WordPiece&&) noexcept;
 
-  size_t vocab_size() const { return tokens_.size(); }
+  std::string kind() const override { return "wordpiece"; }
+  size_t vocab_size() const override { return tokens_.size(); }
   const std::vector<std::string>& tokens() const { return tokens_; }
   /// Id of an exact token, or -1 when it is not in the vocabulary.
-  int32_t token_to_id(std::string_view token) const;
+  int32_t token_to_id(std::string_view token) const override;
   /// Throws denser::Error when id is out of range.
-  const std::string& id_to_token(int32_t id) const;
+  const std::string& id_to_token(int32_t id) const override;
   int32_t unk_id() const { return unk_id_; }
   int32_t cls_id() const { return cls_id_; }   // -1 when absent
   int32_t sep_id() const { return sep_id_; }
-  int32_t pad_id() const { return pad_id_; }
+  int32_t pad_id() const override { return pad_id_; }
   int32_t mask_id() const { return mask_id_; }
   const WordPieceOptions& options() const { return options_; }
   const BasicTokenizer& basic_tokenizer() const { return basic_; }
 
   /// Appends the WordPiece ids of `text` (no [CLS]/[SEP]) to ids.
-  void encode(std::string_view text, std::vector<int32_t>& ids) const;
+  void encode(std::string_view text, std::vector<int32_t>& ids) const override;
   std::vector<int32_t> encode(std::string_view text) const;
   /// The pieces of `text` as strings ("un", "##aff", ...), i.e. the tokens of encode().
   std::vector<std::string> tokenize(std::string_view text) const;
@@ -105,24 +84,19 @@ class WordPiece {
 
   /// [CLS] text [SEP], the text cut to max_length - 2 pieces (max_length 0: no limit;
   /// otherwise it must be at least 2). Stops tokenizing once enough pieces are found.
-  Encoding encode_single(std::string_view text, size_t max_length = 512) const;
+  Encoding encode_single(std::string_view text, size_t max_length = 512) const override;
   /// [CLS] first [SEP] second [SEP] with type ids 0...0 1...1, cut to max_length with
   /// truncate_longest_first (max_length 0: no limit; otherwise at least 3).
-  Encoding encode_pair(std::string_view first, std::string_view second, size_t max_length = 512) const;
-  /// encode_single of every text, padded. num_threads as parallel_for (0 = all cores).
-  BatchEncoding encode_batch(std::span<const std::string_view> texts, size_t max_length = 512,
-                             int num_threads = 1) const;
-  BatchEncoding encode_batch(std::span<const std::string> texts, size_t max_length = 512, int num_threads = 1) const;
-  /// encode_pair of firsts[i], seconds[i], padded; the spans must have equal length.
-  BatchEncoding encode_pair_batch(std::span<const std::string_view> firsts, std::span<const std::string_view> seconds,
-                                  size_t max_length = 512, int num_threads = 1) const;
-
+  Encoding encode_pair(std::string_view first, std::string_view second, size_t max_length = 512) const override;
   /// The tokens of ids. Throws denser::Error on an id out of range.
   std::vector<std::string> decode_tokens(std::span<const int32_t> ids) const;
   /// Tokens joined by spaces with continuation pieces glued back on, as Hugging Face's
   /// convert_tokens_to_string; skip_special_tokens drops [CLS], [SEP], [PAD], [MASK] and
   /// [UNK] first. Lowercasing and stripped accents are not undone.
-  std::string decode(std::span<const int32_t> ids, bool skip_special_tokens = true) const;
+  std::string decode(std::span<const int32_t> ids, bool skip_special_tokens = true) const override;
+  /// Writes vocab.txt and a tokenizer_config.json with the basic tokenizer's options.
+  void save(const std::string& dir) const override;
+  uint32_t fingerprint() const override;
 
  private:
   /// Appends the ids of at most max_ids first pieces of text.
@@ -130,7 +104,8 @@ class WordPiece {
   /// Appends the ids of tokens while ids.size() < size_limit.
   void append_token_ids(const TokenList& tokens, size_t size_limit, std::vector<int32_t>& ids) const;
   int32_t required_id(int32_t id, const std::string& name) const;
-  BatchEncoding pad_batch(std::vector<Encoding>& rows) const;
+  /// [CLS] A [SEP] B [SEP]; throws when [CLS] or [SEP] is missing.
+  text_internal::SpecialLayout layout() const;
 
   WordPieceOptions options_;
   BasicTokenizer basic_;
