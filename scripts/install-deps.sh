@@ -5,6 +5,7 @@ packages=(
   cmake ninja-build g++ pkg-config ccache
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev snowball-data
+  libtorch-dev libfaiss-dev python3-torch libopenblas0-pthread
 )
 missing=()
 for p in "${packages[@]}"; do
