@@ -1,0 +1,128 @@
+// `denser index dense` and `denser index info`: thin wrappers over the index module.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "denser/common/error.h"
+#include "denser/common/io.h"
+#include "denser/common/progress.h"
+#include "denser/index/embeddings.h"
+#include "denser/index/vector_index.h"
+
+namespace denser::cli {
+namespace {
+
+constexpr uint64_t kAddBatchRows = 16384;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct DenseArgs {
+  std::string embeddings;
+  std::string factory = "Flat";
+  std::string out;
+  std::string metric = "ip";
+  uint64_t train_sample = 100000;
+  int threads = 0;
+};
+
+// Training rows: all of them when they fit the sample, else evenly spaced rows (a
+// deterministic sample that covers the whole file, whatever order it was written in).
+std::vector<float> training_sample(const Embeddings& emb, uint64_t sample, uint64_t& num_rows) {
+  const uint64_t n = emb.num_rows();
+  num_rows = std::min(n, sample);
+  std::vector<float> x(num_rows * emb.dim());
+  for (uint64_t i = 0; i < num_rows; ++i) {
+    const uint64_t row = num_rows == n ? i : i * n / num_rows;
+    emb.rows(row, row + 1, x.data() + i * emb.dim());
+  }
+  return x;
+}
+
+void run_dense(const DenseArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  const Embeddings emb = Embeddings::open(args.embeddings);
+  VectorIndexOptions options;
+  options.dim = emb.dim();
+  options.factory = args.factory;
+  options.metric = parse_vector_metric(args.metric);
+  options.model_fingerprint = emb.header().model_fingerprint;
+  std::unique_ptr<VectorIndex> index = VectorIndex::create(options);
+  if (index->needs_training()) {
+    DENSER_CHECK(args.train_sample > 0, "--train-sample must be positive: index '", args.factory,
+                 "' needs training");
+    uint64_t n = 0;
+    const std::vector<float> sample = training_sample(emb, args.train_sample, n);
+    index->train(n, sample, args.threads);
+  }
+  const uint64_t total = emb.num_rows();
+  auto progress = make_progress("index", total, "vectors");
+  std::vector<float> batch;
+  for (uint64_t begin = 0; begin < total; begin += kAddBatchRows) {
+    const uint64_t end = std::min(total, begin + kAddBatchRows);
+    batch.resize((end - begin) * emb.dim());
+    emb.rows(begin, end, batch.data());
+    index->add(std::span(emb.ids()).subspan(begin, end - begin), batch, args.threads);
+    progress->advance(end - begin);
+  }
+  progress->finish();
+  index->save(args.out);
+  std::printf("indexed %llu vectors of dim %u with factory '%s' (%s) in %.2f s\n",
+              static_cast<unsigned long long>(index->num_vectors()), index->dim(), index->factory().c_str(),
+              vector_metric_name(index->metric()), seconds_since(start));
+  std::printf("index %s: %llu bytes (FAISS index %llu bytes)\n", args.out.c_str(),
+              static_cast<unsigned long long>(file_size(args.out)),
+              static_cast<unsigned long long>(index->memory_bytes()));
+}
+
+void register_dense(CLI::App& group) {
+  auto args = std::make_shared<DenseArgs>();
+  CLI::App* cmd = group.add_subcommand("dense", "Build a FAISS vector index from an embeddings file");
+  cmd->add_option("--embeddings", args->embeddings, "Embeddings file written by `denser encode`")->required();
+  cmd->add_option("--factory", args->factory,
+                  "FAISS index_factory string: Flat (exact), HNSW32, IVF1024,PQ32, IVF256,Flat, ...")
+      ->capture_default_str();
+  cmd->add_option("--out", args->out, "Index file to write (replaced atomically)")->required();
+  cmd->add_option("--metric", args->metric, "Similarity: ip (inner product) or cosine")
+      ->check(CLI::IsMember({"ip", "cosine"}))
+      ->capture_default_str();
+  cmd->add_option("--train-sample", args->train_sample,
+                  "Vectors used to train indexes that need it (IVF, PQ), evenly spaced over the file")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "OpenMP threads for training and adding (0 = all cores)")
+      ->capture_default_str();
+  cmd->callback([args] { run_dense(*args); });
+}
+
+void register_info(CLI::App& group) {
+  auto path = std::make_shared<std::string>();
+  CLI::App* cmd = group.add_subcommand("info", "Describe a vector index file (validates its checksum)");
+  cmd->add_option("--index", *path, "Vector index file written by `denser index dense`")->required();
+  cmd->callback([path] {
+    const std::unique_ptr<VectorIndex> index = VectorIndex::open(*path);
+    std::printf("index:       %s (%llu bytes)\n", path->c_str(), static_cast<unsigned long long>(file_size(*path)));
+    std::printf("vectors:     %llu\n", static_cast<unsigned long long>(index->num_vectors()));
+    std::printf("dim:         %u\n", index->dim());
+    std::printf("metric:      %s\n", vector_metric_name(index->metric()));
+    std::printf("factory:     %s\n", index->factory().c_str());
+    std::printf("structure:   %s\n", index->describe().c_str());
+    std::printf("model:       %s\n", index->fingerprint().c_str());
+    std::printf("FAISS bytes: %llu\n", static_cast<unsigned long long>(index->memory_bytes()));
+  });
+}
+
+}  // namespace
+
+void register_index_commands(CLI::App& app) {
+  CLI::App* group = app.add_subcommand("index", "Build and inspect dense vector indexes");
+  group->require_subcommand(1);
+  register_dense(*group);
+  register_info(*group);
+}
+
+}  // namespace denser::cli
