@@ -1,0 +1,48 @@
+#pragma once
+// The dual encoder interface: texts in, one vector per text out; relevance is the dot
+// product of a query vector and a document vector. Queries and documents may go through
+// the same tower or through two towers. Implementations: the transformer family (BERT /
+// RoBERTa architecture on libtorch) and the n-gram family (hashed word unigrams and
+// bigrams, mean pooled). No libtorch types in this header.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace denser {
+
+struct EncodeOptions {
+  int batch_size = 32;    // texts per forward pass
+  int num_threads = 0;    // intra-op threads; 0 = all cores
+  std::string device = "cpu";  // "cpu" or "cuda" (when built against a CUDA libtorch)
+  int query_max_length = 64;       // subword tokens per query, special tokens included
+  int document_max_length = 512;   // subword tokens per document, special tokens included
+};
+
+/// Thread safety: encode_* may be called from one thread at a time per Encoder.
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+  /// Output dimension.
+  virtual int dim() const = 0;
+  /// texts: n texts -> out: (n, dim) row-major float32; out.size() must be n * dim.
+  virtual void encode_queries(std::span<const std::string_view> texts, std::span<float> out) = 0;
+  virtual void encode_documents(std::span<const std::string_view> texts, std::span<float> out) = 0;
+  /// A stable hash of the architecture, weights and tokenizer: indexes remember it, and
+  /// searching an index with a different model is an error.
+  virtual std::string fingerprint() const = 0;
+  /// Writes a Hugging Face-compatible model directory (config.json, model.safetensors,
+  /// tokenizer files) atomically per file.
+  virtual void save(const std::string& dir) const = 0;
+  /// "transformer" or "ngram".
+  virtual std::string family() const = 0;
+};
+
+/// Loads a model directory written by save() or by Hugging Face (BERT-family with
+/// vocab.txt, RoBERTa-family with vocab.json + merges.txt). Throws denser::Error naming
+/// the file and what is wrong.
+std::unique_ptr<Encoder> load_encoder(const std::string& dir, const EncodeOptions& options = {});
+
+}  // namespace denser

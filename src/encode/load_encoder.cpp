@@ -1,0 +1,22 @@
+// load_encoder: picks the encoder family from a model directory's config.json.
+#include <nlohmann/json.hpp>
+
+#include "denser/common/error.h"
+#include "denser/common/io.h"
+#include "denser/encode/encoder.h"
+#include "denser/encode/transformer.h"
+
+namespace denser {
+
+std::unique_ptr<Encoder> load_encoder(const std::string& dir, const EncodeOptions& options) {
+  std::string config_path = dir + "/config.json";
+  DENSER_CHECK(file_exists(config_path), dir, ": not a model directory (no config.json)");
+  auto config = nlohmann::json::parse(read_file(config_path), nullptr, false);
+  DENSER_CHECK(config.is_object(), config_path, ": expected a JSON object");
+  auto it = config.find("model_type");
+  std::string model_type = it != config.end() && it->is_string() ? it->get<std::string>() : "";
+  if (model_type == "bert" || model_type == "roberta") return load_transformer_encoder(dir, options);
+  DENSER_THROW(config_path, ": unknown model_type \"", model_type, "\" (expected \"bert\" or \"roberta\")");
+}
+
+}  // namespace denser

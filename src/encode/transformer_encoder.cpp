@@ -1,0 +1,167 @@
+#include "encode/transformer_encoder.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+
+#include "denser/common/error.h"
+#include "denser/common/io.h"
+#include "denser/common/log.h"
+#include "denser/common/parallel.h"
+#include "denser/encode/safetensors.h"
+#include "denser/encode/transformer.h"
+
+namespace denser::encode_internal {
+namespace {
+
+std::string hex8(uint32_t v) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
+void check_options(const EncodeOptions& options) {
+  DENSER_CHECK(options.batch_size > 0, "encode: batch_size must be positive, got ", options.batch_size);
+  DENSER_CHECK(options.num_threads >= 0, "encode: num_threads must not be negative, got ", options.num_threads);
+  DENSER_CHECK(options.query_max_length >= 2 && options.document_max_length >= 2,
+               "encode: max lengths must be at least 2 (room for the special tokens)");
+}
+
+}  // namespace
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda") {
+    DENSER_CHECK(torch::cuda::is_available(),
+                 "device \"cuda\" requested but libtorch sees no CUDA GPU (CPU-only build or no driver); use \"cpu\"");
+    return torch::kCUDA;
+  }
+  DENSER_THROW("unknown device \"", name, "\" (expected \"cpu\" or \"cuda\")");
+}
+
+TransformerEncoder::TransformerEncoder(ModelConfig config, std::unique_ptr<EncoderTokenizer> tokenizer,
+                                       TransformerNet net, const EncodeOptions& options)
+    : config_(std::move(config)),
+      tokenizer_(std::move(tokenizer)),
+      net_(std::move(net)),
+      options_(options),
+      device_(resolve_device(options.device)) {
+  check_options(options_);
+  DENSER_CHECK(tokenizer_->pad_id() >= 0, "the ", tokenizer_->kind(), " tokenizer has no padding token");
+  DENSER_CHECK(tokenizer_->vocab_size() <= static_cast<size_t>(config_.vocab_size), "tokenizer has ",
+               tokenizer_->vocab_size(), " tokens but the model's vocab_size is ", config_.vocab_size);
+  // RoBERTa derives position ids from where the pad id occurs, so the two must agree.
+  DENSER_CHECK(!config_.is_roberta() || tokenizer_->pad_id() == config_.pad_token_id,
+               "RoBERTa model: the tokenizer's pad id ", tokenizer_->pad_id(), " differs from pad_token_id ",
+               config_.pad_token_id, " in config.json");
+  net_->to(device_);
+  net_->eval();
+}
+
+TokenBatch TransformerEncoder::pad(const std::vector<Encoding>& rows, std::span<const size_t> order) const {
+  size_t batch = order.size(), seq = 0;
+  for (size_t i : order) seq = std::max(seq, rows[i].size());
+  auto opts = torch::TensorOptions().dtype(torch::kLong);
+  torch::Tensor ids = torch::full({static_cast<int64_t>(batch), static_cast<int64_t>(seq)}, tokenizer_->pad_id(), opts);
+  torch::Tensor types = torch::zeros_like(ids), mask = torch::zeros_like(ids);
+  auto ids_a = ids.accessor<int64_t, 2>(), types_a = types.accessor<int64_t, 2>(), mask_a = mask.accessor<int64_t, 2>();
+  for (size_t b = 0; b < batch; ++b) {
+    const Encoding& e = rows[order[b]];
+    for (size_t t = 0; t < e.size(); ++t) {
+      ids_a[b][t] = e.ids[t];
+      types_a[b][t] = e.type_ids[t];
+      mask_a[b][t] = e.attention_mask[t];
+    }
+  }
+  return {ids.to(device_), types.to(device_), mask.to(device_)};
+}
+
+TokenBatch TransformerEncoder::tokenize(std::span<const std::string_view> texts, size_t max_length) const {
+  std::vector<Encoding> rows;
+  rows.reserve(texts.size());
+  for (std::string_view text : texts) rows.push_back(tokenizer_->encode_single(text, max_length));
+  std::vector<size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  return pad(rows, order);
+}
+
+void TransformerEncoder::encode(std::span<const std::string_view> texts, std::span<float> out, size_t max_length,
+                                bool query) {
+  size_t n = texts.size(), d = static_cast<size_t>(dim());
+  DENSER_CHECK(out.size() == n * d, "encode: output holds ", out.size(), " floats, expected ", n, " x ", d);
+  if (n == 0) return;
+  at::set_num_threads(options_.num_threads > 0 ? options_.num_threads : default_num_threads());
+  // Texts longer than the position table are cut, as Hugging Face's model_max_length does.
+  int64_t positions = config_.max_position_embeddings - (config_.is_roberta() ? config_.pad_token_id + 1 : 0);
+  max_length = std::min(max_length, static_cast<size_t>(positions));
+  std::vector<Encoding> rows(n);
+  for (size_t i = 0; i < n; ++i) rows[i] = tokenizer_->encode_single(texts[i], max_length);
+  // Texts of similar length share a batch, so little of each batch is padding.
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rows[a].size() < rows[b].size(); });
+
+  bool was_training = net_->is_training();
+  net_->eval();
+  torch::InferenceMode inference;
+  size_t batch_size = static_cast<size_t>(options_.batch_size);
+  for (size_t start = 0; start < n; start += batch_size) {
+    std::span<const size_t> slice(order.data() + start, std::min(batch_size, n - start));
+    TokenBatch batch = pad(rows, slice);
+    torch::Tensor vectors = net_->forward(batch.ids, batch.type_ids, batch.attention_mask, query)
+                                .to(torch::kCPU, torch::kFloat32)
+                                .contiguous();
+    const float* src = vectors.data_ptr<float>();
+    for (size_t b = 0; b < slice.size(); ++b) std::copy_n(src + b * d, d, out.data() + slice[b] * d);
+  }
+  if (was_training) net_->train();
+}
+
+void TransformerEncoder::encode_queries(std::span<const std::string_view> texts, std::span<float> out) {
+  encode(texts, out, static_cast<size_t>(options_.query_max_length), true);
+}
+
+void TransformerEncoder::encode_documents(std::span<const std::string_view> texts, std::span<float> out) {
+  encode(texts, out, static_cast<size_t>(options_.document_max_length), false);
+}
+
+std::string TransformerEncoder::fingerprint() const {
+  std::string config_json = config_.to_json();
+  return "transformer-" + hex8(crc32c(config_json.data(), config_json.size())) + hex8(parameters_crc(net_)) +
+         hex8(tokenizer_->fingerprint());
+}
+
+void TransformerEncoder::save(const std::string& dir) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  DENSER_CHECK(!ec, dir, ": cannot create the model directory: ", ec.message());
+  config_.save(dir + "/config.json");
+  save_parameters(net_, dir + "/model.safetensors");
+  tokenizer_->save(dir);
+}
+
+}  // namespace denser::encode_internal
+
+namespace denser {
+
+std::unique_ptr<Encoder> create_transformer_encoder(const ModelConfig& config, std::vector<std::string> vocab,
+                                                    const EncodeOptions& options, uint64_t seed, bool random_norms) {
+  using namespace encode_internal;
+  config.validate("model config");
+  TransformerNet net(config);
+  initialize(net, InitOptions{seed, 0.02, random_norms});
+  return std::make_unique<TransformerEncoder>(config, make_wordpiece_tokenizer(std::move(vocab)), std::move(net),
+                                              options);
+}
+
+std::unique_ptr<Encoder> load_transformer_encoder(const std::string& dir, const EncodeOptions& options) {
+  using namespace encode_internal;
+  ModelConfig config = ModelConfig::load(dir + "/config.json");
+  auto tokenizer = load_encoder_tokenizer(dir);
+  TransformerNet net(config);
+  load_parameters(net, SafeTensorsFile::open(dir + "/model.safetensors"));
+  return std::make_unique<TransformerEncoder>(std::move(config), std::move(tokenizer), std::move(net), options);
+}
+
+}  // namespace denser
