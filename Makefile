@@ -6,6 +6,8 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 DENSER := $(BUILD_DIR)/denser
 DEMO_DIR ?= out/demo
+# ccache keys on relative paths below the checkout, so every clone shares one cache.
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all deps build test test-unit demo bench clean
 
