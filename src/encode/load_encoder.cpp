@@ -4,6 +4,7 @@
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/encode/encoder.h"
+#include "denser/encode/ngram.h"
 #include "denser/encode/transformer.h"
 
 namespace denser {
@@ -16,7 +17,9 @@ std::unique_ptr<Encoder> load_encoder(const std::string& dir, const EncodeOption
   auto it = config.find("model_type");
   std::string model_type = it != config.end() && it->is_string() ? it->get<std::string>() : "";
   if (model_type == "bert" || model_type == "roberta") return load_transformer_encoder(dir, options);
-  DENSER_THROW(config_path, ": unknown model_type \"", model_type, "\" (expected \"bert\" or \"roberta\")");
+  if (model_type == "denser-ngram") return load_ngram_encoder(dir, options);
+  DENSER_THROW(config_path, ": unknown model_type \"", model_type,
+               "\" (expected \"bert\", \"roberta\" or \"denser-ngram\")");
 }
 
 }  // namespace denser
