@@ -11,5 +11,6 @@ void register_bm25_commands(CLI::App& app);
 void register_eval_command(CLI::App& app);
 void register_text_commands(CLI::App& app);
 void register_index_commands(CLI::App& app);
+void register_dense_commands(CLI::App& app);
 
 }  // namespace denser::cli

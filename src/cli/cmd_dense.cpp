@@ -1,0 +1,348 @@
+// `denser model init`, `denser encode` and `denser search`: thin wrappers over the encode
+// and index modules (dense retrieval end to end).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cli/commands.h"
+#include "denser/common/error.h"
+#include "denser/data/collection.h"
+#include "denser/data/readers.h"
+#include "denser/encode/corpus_encoding.h"
+#include "denser/encode/encoder.h"
+#include "denser/encode/model_config.h"
+#include "denser/encode/safetensors.h"
+#include "denser/encode/transformer.h"
+#include "denser/index/embeddings.h"
+#include "denser/index/vector_index.h"
+#include "denser/text/tokenizer.h"
+#include "denser/text/wordpiece.h"
+
+namespace denser::cli {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// ---------------------------------------------------------------- model init
+
+struct InitArgs {
+  std::string preset = "tiny";
+  std::string vocab;
+  std::string tokenizer_dir;
+  std::string model_type = "bert";
+  std::string pooling = "cls";
+  bool ance_head = false;
+  int64_t dim = 0;
+  uint64_t seed = 0;
+  std::string out;
+};
+
+// create_transformer_encoder() builds WordPiece tokenizers only. For a byte-level BPE
+// tokenizer the network is created over a stand-in vocabulary of the same size (with
+// [PAD] at the BPE pad id, as RoBERTa's positions need), and the tokenizer files are
+// swapped for the BPE ones after saving.
+std::vector<std::string> stand_in_vocab(const SubwordTokenizer& tok) {
+  DENSER_CHECK(tok.pad_id() >= 0, "model init: the tokenizer has no padding token");
+  const size_t n = tok.vocab_size();
+  std::vector<std::string> vocab(n);
+  for (size_t i = 0; i < n; ++i) vocab[i] = "[unused" + std::to_string(i) + "]";
+  vocab[static_cast<size_t>(tok.pad_id())] = "[PAD]";
+  size_t next = 0;
+  for (const char* special : {"[UNK]", "[CLS]", "[SEP]"}) {
+    while (next < n && vocab[next] == "[PAD]") ++next;
+    DENSER_CHECK(next < n, "model init: the tokenizer's vocabulary is too small (", n, " ids)");
+    vocab[next++] = special;
+  }
+  return vocab;
+}
+
+uint64_t count_parameters(const std::string& dir) {
+  const SafeTensorsFile file = SafeTensorsFile::open(dir + "/model.safetensors");
+  uint64_t total = 0;
+  for (const auto& [name, tensor] : file.tensors()) total += static_cast<uint64_t>(tensor.num_elements());
+  return total;
+}
+
+void run_init(const InitArgs& args) {
+  DENSER_CHECK(args.vocab.empty() != args.tokenizer_dir.empty(), "model init: give exactly one of --vocab and --tokenizer-dir");
+  DENSER_CHECK(args.dim == 0 || args.ance_head, "model init: --dim sets the ANCE head's output; add --ance-head");
+  std::unique_ptr<SubwordTokenizer> bpe;
+  std::vector<std::string> vocab;
+  if (!args.vocab.empty()) {
+    vocab = load_vocab_txt(args.vocab);
+  } else {
+    auto tok = load_tokenizer(args.tokenizer_dir);
+    if (tok->kind() == "wordpiece") {
+      vocab = load_vocab_txt(args.tokenizer_dir + "/vocab.txt");
+    } else {
+      vocab = stand_in_vocab(*tok);
+      bpe = std::move(tok);
+    }
+  }
+  ModelConfig config = ModelConfig::preset(args.preset, args.model_type, static_cast<int64_t>(vocab.size()));
+  config.pooling = args.pooling;
+  config.ance_head = args.ance_head;
+  config.output_dim = args.dim;
+  const auto pad = std::find(vocab.begin(), vocab.end(), "[PAD]");
+  DENSER_CHECK(pad != vocab.end(), "model init: the vocabulary has no [PAD] token");
+  config.pad_token_id = pad - vocab.begin();
+  std::filesystem::create_directories(args.out);
+  create_transformer_encoder(config, std::move(vocab), {}, args.seed)->save(args.out);
+  if (bpe) {
+    std::filesystem::remove(args.out + "/vocab.txt");
+    bpe->save(args.out);
+  }
+  // Reloading checks that the directory is complete and gives the fingerprint that
+  // `denser encode` will record.
+  const auto encoder = load_encoder(args.out);
+  std::printf("model %s: %s %s, %lld layers, hidden %lld, dim %d, pooling %s%s\n", args.out.c_str(),
+              args.preset.c_str(), config.model_type.c_str(), static_cast<long long>(config.num_hidden_layers),
+              static_cast<long long>(config.hidden_size), encoder->dim(), config.pooling.c_str(),
+              config.ance_head ? ", ANCE head" : "");
+  std::printf("parameters:  %llu\n", static_cast<unsigned long long>(count_parameters(args.out)));
+  std::printf("fingerprint: %s\n", encoder->fingerprint().c_str());
+}
+
+void register_init(CLI::App& app) {
+  auto args = std::make_shared<InitArgs>();
+  CLI::App* model = app.add_subcommand("model", "Create dense encoder models");
+  model->require_subcommand(1);
+  CLI::App* cmd = model->add_subcommand("init", "Write a randomly initialised transformer encoder model directory");
+  cmd->add_option("--preset", args->preset, "Architecture size: tiny, small or base")
+      ->check(CLI::IsMember({"tiny", "small", "base"}))
+      ->capture_default_str();
+  cmd->add_option("--vocab", args->vocab, "WordPiece vocab.txt (one token per line, id order)");
+  cmd->add_option("--tokenizer-dir", args->tokenizer_dir,
+                  "Directory with vocab.txt (WordPiece) or vocab.json + merges.txt (byte-level BPE)");
+  cmd->add_option("--model-type", args->model_type, "Architecture family: bert or roberta")
+      ->check(CLI::IsMember({"bert", "roberta"}))
+      ->capture_default_str();
+  cmd->add_option("--pooling", args->pooling, "Pooling: cls (first token) or mean (over real tokens)")
+      ->check(CLI::IsMember({"cls", "mean"}))
+      ->capture_default_str();
+  cmd->add_flag("--ance-head", args->ance_head, "Add ANCE's Linear + LayerNorm head after pooling");
+  cmd->add_option("--dim", args->dim, "Output dimension of the ANCE head (0 = hidden size)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed of the initialisation")->capture_default_str();
+  cmd->add_option("--out", args->out, "Model directory to write")->required();
+  cmd->callback([args] { run_init(*args); });
+}
+
+// ---------------------------------------------------------------- encode
+
+struct EncodeArgs {
+  std::string model;
+  std::string collection;
+  std::string out;
+  int batch_size = 32;
+  int threads = 0;
+  bool fp16 = false;
+  int max_length = 512;
+  std::string device = "cpu";
+  bool no_titles = false;
+  bool lenient = false;
+};
+
+void run_encode(const EncodeArgs& args) {
+  DENSER_CHECK(args.batch_size > 0, "encode: --batch-size must be positive");
+  EncodeOptions options;
+  options.batch_size = args.batch_size;
+  options.num_threads = args.threads;
+  options.device = args.device;
+  options.document_max_length = args.max_length;
+  const auto encoder = load_encoder(args.model, options);
+  const Collection collection = Collection::open(args.collection, ReadOptions{args.lenient});
+  auto reader = collection.documents();
+  EmbeddingsWriter writer(args.out, static_cast<uint32_t>(encoder->dim()),
+                          args.fp16 ? EmbeddingDType::kF16 : EmbeddingDType::kF32, encoder->fingerprint());
+  CorpusEncodeOptions corpus_options;
+  corpus_options.batch_size = static_cast<size_t>(args.batch_size);
+  corpus_options.with_titles = !args.no_titles;
+  const CorpusEncodeStats stats = encode_corpus(*encoder, *reader, writer, corpus_options);
+  writer.finish();
+  std::printf("encoded %llu documents into %s (dim %d, %s) in %.2f s (%.1f docs/s)\n",
+              static_cast<unsigned long long>(stats.documents), args.out.c_str(), encoder->dim(),
+              args.fp16 ? "f16" : "f32", stats.seconds, stats.docs_per_second);
+  std::printf("model fingerprint: %s\n", encoder->fingerprint().c_str());
+}
+
+void register_encode(CLI::App& app) {
+  auto args = std::make_shared<EncodeArgs>();
+  CLI::App* cmd = app.add_subcommand("encode", "Encode a collection's documents into an embeddings file");
+  cmd->add_option("--model", args->model, "Model directory (`denser model init` or Hugging Face)")->required();
+  cmd->add_option("--collection", args->collection, "Collection directory (BEIR, MS MARCO or SMART layout)")
+      ->required();
+  cmd->add_option("--out", args->out, "Embeddings file to write (replaced atomically)")->required();
+  cmd->add_option("--batch-size", args->batch_size, "Documents per forward pass")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Intra-op threads of the encoder (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_flag("--fp16", args->fp16, "Store the vectors as float16 (half the size)");
+  cmd->add_option("--max-length", args->max_length, "Subword tokens per document, special tokens included")
+      ->capture_default_str();
+  cmd->add_option("--device", args->device, "cpu or cuda")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_flag("--no-titles", args->no_titles, "Encode the text alone (default: title, a space, the text)");
+  cmd->add_flag("--lenient", args->lenient, "Skip and count malformed corpus records instead of failing");
+  cmd->callback([args] { run_encode(*args); });
+}
+
+// ---------------------------------------------------------------- search
+
+struct SearchArgs {
+  std::string model;
+  std::string index;
+  std::string collection;
+  std::string split = "test";
+  std::string run;
+  std::string query;
+  std::string tag = "denser-dense";
+  size_t k = 1000;
+  bool k_given = false;
+  int threads = 0;
+  int ef_search = 0;
+  int nprobe = 0;
+  int batch_size = 32;
+  int max_length = 64;
+  std::string device = "cpu";
+};
+
+// The document's title and text on one line, cut to about `width` bytes at a UTF-8
+// character boundary.
+std::string one_line(const Document& doc, size_t width) {
+  std::string text = document_text(doc, true);
+  std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+  if (text.size() <= width) return text;
+  while (width > 0 && (static_cast<unsigned char>(text[width]) & 0xC0) == 0x80) --width;
+  return text.substr(0, width) + "...";
+}
+
+std::unique_ptr<Encoder> open_query_encoder(const SearchArgs& args, const VectorIndex& index) {
+  EncodeOptions options;
+  options.batch_size = args.batch_size;
+  options.num_threads = args.threads;
+  options.device = args.device;
+  options.query_max_length = args.max_length;
+  auto encoder = load_encoder(args.model, options);
+  DENSER_CHECK(encoder->dim() == static_cast<int>(index.dim()), "search: model ", args.model, " outputs dim ",
+               encoder->dim(), " but index ", args.index, " holds dim ", index.dim());
+  index.check_fingerprint(encoder->fingerprint());
+  return encoder;
+}
+
+void run_adhoc(const SearchArgs& args, const VectorIndex& index, Encoder& encoder) {
+  const size_t k = args.k_given ? args.k : 10;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<float> q(static_cast<size_t>(encoder.dim()));
+  const std::string_view text = args.query;
+  encoder.encode_queries(std::span(&text, 1), q);
+  VectorSearchParams params{args.ef_search, args.nprobe};
+  const VectorSearchResults results = index.search(1, q, k, params, args.threads);
+  const double seconds = seconds_since(start);
+  std::unordered_map<std::string, std::string> snippets;
+  if (!args.collection.empty()) {  // one streaming pass over the corpus picks the hits out
+    for (const VectorHit& hit : results.hits[0]) snippets.emplace(hit.doc_id, "");
+    auto reader = Collection::open(args.collection).documents();
+    Document doc;
+    for (size_t found = 0; found < snippets.size() && reader->next(doc);) {
+      auto it = snippets.find(doc.id);
+      if (it == snippets.end()) continue;
+      it->second = one_line(doc, 100);
+      ++found;
+    }
+  }
+  std::printf("%zu results for \"%s\" (%.2f ms: encode + search)\n", results.hits[0].size(), args.query.c_str(),
+              seconds * 1e3);
+  int rank = 0;
+  for (const VectorHit& hit : results.hits[0]) {
+    std::printf("%3d  %10.5f  %s", ++rank, hit.score, hit.doc_id.c_str());
+    if (auto it = snippets.find(hit.doc_id); it != snippets.end()) std::printf("  %s", it->second.c_str());
+    std::printf("\n");
+  }
+}
+
+void run_split(const SearchArgs& args, const VectorIndex& index, Encoder& encoder) {
+  DENSER_CHECK(!args.collection.empty() && !args.run.empty(),
+               "search: --collection and --run are required unless --query is given");
+  DENSER_CHECK(args.batch_size > 0, "search: --batch-size must be positive");
+  const std::vector<Query> queries = Collection::open(args.collection).queries(args.split);
+  const size_t dim = static_cast<size_t>(encoder.dim());
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<float> q(queries.size() * dim);
+  std::vector<std::string_view> batch;
+  for (size_t begin = 0; begin < queries.size(); begin += static_cast<size_t>(args.batch_size)) {
+    const size_t end = std::min(queries.size(), begin + static_cast<size_t>(args.batch_size));
+    batch.clear();
+    for (size_t i = begin; i < end; ++i) batch.emplace_back(queries[i].text);
+    encoder.encode_queries(batch, std::span(q).subspan(begin * dim, (end - begin) * dim));
+  }
+  const double encode_seconds = seconds_since(start);
+  VectorSearchParams params{args.ef_search, args.nprobe};
+  const VectorSearchResults results = index.search(queries.size(), q, args.k, params, args.threads);
+  const double seconds = seconds_since(start);
+  Run run;
+  run.tag = args.tag;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    std::vector<RunEntry>& entries = run.results[queries[i].id];
+    for (const VectorHit& hit : results.hits[i]) entries.push_back(RunEntry{hit.doc_id, hit.score});
+  }
+  write_trec_run(args.run, run);
+  std::printf("searched %zu queries (split %s, k %zu) in %.3f s: %.1f queries/s (encode %.3f s, search %.3f s)\n",
+              queries.size(), args.split.c_str(), args.k, seconds, seconds > 0 ? queries.size() / seconds : 0.0,
+              encode_seconds, results.stats.seconds);
+  std::printf("run written to %s\n", args.run.c_str());
+}
+
+void register_search(CLI::App& app) {
+  auto args = std::make_shared<SearchArgs>();
+  CLI::App* cmd = app.add_subcommand("search", "Search a dense vector index with a model's query encodings");
+  cmd->add_option("--model", args->model, "Model directory that encoded the indexed corpus")->required();
+  cmd->add_option("--index", args->index, "Vector index written by `denser index dense`")->required();
+  cmd->add_option("--collection", args->collection,
+                  "Collection directory holding the queries (with --query: for result snippets)");
+  cmd->add_option("--split", args->split, "Query split (queries judged in it)")->capture_default_str();
+  cmd->add_option("--run", args->run, "TREC run file to write");
+  cmd->add_option("--query", args->query, "Search one query typed here and print the top-k instead of a run");
+  CLI::Option* k = cmd->add_option("--k", args->k, "Results per query (with --query: default 10)");
+  k->capture_default_str();
+  cmd->add_option("--tag", args->tag, "Run tag (last column of the run)")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Encoder and FAISS threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--ef-search", args->ef_search, "HNSW candidate list size (0 = the index's default)")
+      ->capture_default_str();
+  cmd->add_option("--nprobe", args->nprobe, "IVF lists visited per query (0 = the index's default)")
+      ->capture_default_str();
+  cmd->add_option("--batch-size", args->batch_size, "Queries per forward pass")->capture_default_str();
+  cmd->add_option("--max-length", args->max_length, "Subword tokens per query, special tokens included")
+      ->capture_default_str();
+  cmd->add_option("--device", args->device, "cpu or cuda")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->callback([args, k] {
+    args->k_given = k->count() > 0;
+    DENSER_CHECK(args->k > 0, "search: --k must be positive");
+    const std::unique_ptr<VectorIndex> index = VectorIndex::open(args->index);
+    const std::unique_ptr<Encoder> encoder = open_query_encoder(*args, *index);
+    if (args->query.empty()) {
+      run_split(*args, *index, *encoder);
+    } else {
+      run_adhoc(*args, *index, *encoder);
+    }
+  });
+}
+
+}  // namespace
+
+void register_dense_commands(CLI::App& app) {
+  register_init(app);
+  register_encode(app);
+  register_search(app);
+}
+
+}  // namespace denser::cli
