@@ -130,23 +130,5 @@ TEST_F(Bm25SciFact, PrunedEqualsExhaustiveOnEveryQuery) {
   }
 }
 
-TEST_F(Bm25SciFact, Throughput) {
-  const Bm25Index index = Bm25Index::open(path_);
-  const auto queries = texts();
-  for (int threads : {1, 2}) {
-    index.search_batch(queries, {}, threads);  // warm up
-    const auto start = std::chrono::steady_clock::now();
-    int rounds = 0;
-    do {
-      index.search_batch(queries, {}, threads);
-      ++rounds;
-    } while (seconds_since(start) < 1.0);
-    const double qps = rounds * static_cast<double>(queries.size()) / seconds_since(start);
-    std::cout << "[ scifact ] k=1000, " << threads << " thread(s): " << qps << " queries/s\n";
-    RecordProperty("qps_threads_" + std::to_string(threads), std::to_string(qps));
-    EXPECT_GT(qps, 100.0);
-  }
-}
-
 }  // namespace
 }  // namespace denser

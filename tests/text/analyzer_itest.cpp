@@ -2,8 +2,6 @@
 // between the stemming and non-stemming configurations, and throughput (logged).
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -16,12 +14,6 @@
 
 namespace denser {
 namespace {
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 bool valid_utf8(std::string_view s) {
   for (size_t pos = 0; pos < s.size();)
@@ -72,35 +64,6 @@ TEST(Bm25AnalyzerScifactTest, TermsAreWellFormedAndConfigurationsAgree) {
   }
   // Abstracts average well over 100 terms each after stop word removal.
   EXPECT_GT(num_terms, 100 * texts.size());
-}
-
-TEST(Bm25AnalyzerScifactTest, Throughput) {
-  const std::filesystem::path path = std::filesystem::path(DENSER_SHARED_DIR) / "datasets/scifact/corpus.jsonl";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "../shared not found: " << path;
-  const std::vector<std::string> texts = load_scifact_texts();
-  size_t bytes = 0;
-  for (const auto& t : texts) bytes += t.size();
-  const Bm25Analyzer analyzer;
-  std::vector<std::string> terms;
-  double best = 1e30;
-  size_t num_terms = 0;
-  for (int rep = 0; rep < 3; ++rep) {
-    num_terms = 0;
-    const double start = thread_cpu_seconds();
-    for (const std::string& text : texts) {
-      terms.clear();
-      analyzer.analyze(text, terms);
-      num_terms += terms.size();
-    }
-    best = std::min(best, thread_cpu_seconds() - start);
-  }
-  const double mb_per_s = static_cast<double>(bytes) / 1e6 / best;
-  std::cout << "[ analyzer ] scifact: " << texts.size() << " docs, " << static_cast<double>(bytes) / 1e6 << " MB, "
-            << num_terms << " terms, " << mb_per_s << " MB/s (CPU time, one thread)\n";
-  RecordProperty("mb_per_s", std::to_string(mb_per_s));
-  // A floor far below the expected tens of MB/s (even under sanitizers) that still
-  // catches a quadratic or allocation-per-character regression.
-  EXPECT_GT(mb_per_s, 2.0);
 }
 
 }  // namespace

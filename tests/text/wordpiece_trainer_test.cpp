@@ -264,7 +264,6 @@ TEST(WordPieceTrainer, SciFactEightThousandTokens) {
   TrainedVocab v = trainer.train();
   EXPECT_EQ(v.tokens.size(), 8000u);
   EXPECT_EQ(v.stats.num_texts, 5183u);
-  EXPECT_LT(v.stats.seconds, 60.0);
   std::printf("[ perf ] wordpiece trainer on SciFact: %llu words (%llu distinct), %llu characters, %llu merges, "
               "%.2f s\n",
               static_cast<unsigned long long>(v.stats.num_words),
