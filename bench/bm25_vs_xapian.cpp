@@ -301,6 +301,9 @@ std::string collection_name(const std::string& dir) {
 
 Workload load_workload(const Args& args) {
   Workload w{collection_name(args.collection), Collection::open(args.collection), {}, {}, {}, {}, 0};
+  // Queries first: a wrong split fails before the corpus is read.
+  w.queries = w.collection.queries(args.split);
+  for (const Query& q : w.queries) w.texts.push_back(q.text);
   progress("reading the corpus of " + args.collection);
   auto reader = w.collection.documents();
   Document doc;
@@ -308,8 +311,6 @@ Workload load_workload(const Args& args) {
     w.text_bytes += doc.title.size() + doc.text.size();
     w.docs.push_back(std::move(doc));
   }
-  w.queries = w.collection.queries(args.split);
-  for (const Query& q : w.queries) w.texts.push_back(q.text);
   w.qrels = w.collection.qrels(args.split);
   progress(str(w.docs.size(), " documents, ", w.queries.size(), " queries (split ", args.split, ")"));
   return w;

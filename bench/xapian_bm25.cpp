@@ -42,8 +42,9 @@ double XapianBm25::build(const std::vector<Document>& docs, const std::string& p
   auto start = std::chrono::steady_clock::now();
   // DB_NO_TERMLIST: no per-document term lists (needed only to delete or replace
   // documents, which denser's immutable index cannot do either). Search and BM25 need only
-  // the postlist table, which also holds document lengths; without the termlist the
-  // database is half the size and builds ~20% faster, so the peer is not handicapped.
+  // the postlist table, which also holds document lengths. Without the termlist the
+  // Debian collection's database is half the size (10 MB, not 21) and builds a fifth
+  // faster, with identical results: the peer is not handicapped by data it never reads.
   Xapian::WritableDatabase db(path, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_TERMLIST);
   Xapian::TermGenerator generator;
   generator.set_stemmer(Xapian::Stem("english"));

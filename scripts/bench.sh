@@ -24,11 +24,13 @@ if [[ ! -f "$out/debian/corpus.jsonl" ]]; then
   "$denser" data debian-packages --out "$out/debian"
 fi
 
-run_bench() {  # name collection-dir
+written=()
+run_bench() {  # name collection-dir [flags...]
   local name=$1 dir=$2
   echo "== $name"
   "$bench" --collection "$dir" --split test --out "$out/$name.json" "${@:3}" >/dev/null
   echo "   wrote $out/$name.json"
+  written+=("$out/$name.json")
 }
 
 run_bench debian "$out/debian" "$@"
@@ -40,12 +42,13 @@ for name in scifact cranfield; do
   fi
 done
 
-# One line per engine and collection, from the JSON files.
-python3 - "$out" <<'EOF' || true
-import json, pathlib, sys
+# One line per engine and collection, from the JSON files just written (build seconds:
+# one thread; qps: best of the repeats).
+python3 - "${written[@]}" <<'EOF' || true
+import json, sys
 print(f"{'collection':<10} {'engine':<7} {'build s':>8} {'MB':>7} {'qps 1t':>9} {'qps all':>9} {'nDCG@10':>8}")
-for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
-    d = json.loads(path.read_text())
+for path in sys.argv[1:]:
+    d = json.load(open(path))
     for name, e in d["engines"].items():
         s = e["search"]
         all_ = s.get("threads_all", s["threads_1"])
