@@ -32,4 +32,6 @@ for name in scifact cranfield; do
 done
 echo
 echo "Done. Search it yourself:"
-echo "  $denser bm25 search --index $out/debian.bm25 --collection $out/debian --split dev --k 10 --run $out/dev.run"
+echo "  $denser bm25 query --index $out/debian.bm25 --collection $out/debian \"fast json parser for C++\""
+echo "  $denser bm25 search --index $out/debian.bm25 --collection $out/debian --split dev --k 1000 --run $out/dev.run"
+echo "  $denser eval --collection $out/debian --split dev --run $out/dev.run"
