@@ -29,6 +29,7 @@
 #include "denser/data/readers.h"
 #include "denser/encode/transformer.h"
 #include "denser/text/wordpiece.h"
+#include "encode/onednn_route.h"
 #include "encode/transformer_encoder.h"
 
 namespace {
@@ -53,6 +54,7 @@ struct Args {
   std::string peer = "bench/python/bert_peer.py";
   std::string work_dir;
   double tolerance = 1e-4;
+  bool no_onednn = false;
 };
 
 /// A padded batch: (batch, seq) int64 ids and attention mask.
@@ -374,7 +376,9 @@ int main(int argc, char** argv) {
   app.add_option("--peer", args.peer, "Path of bench/python/bert_peer.py");
   app.add_option("--work-dir", args.work_dir, "Where the model and batches go (default /tmp/denser-bench-encoder-PRESET)");
   app.add_option("--tolerance", args.tolerance, "Largest allowed embedding difference on the first batch");
+  app.add_flag("--no-onednn", args.no_onednn, "Run denser's inference on plain libtorch too (no oneDNN route)");
   CLI11_PARSE(app, argc, argv);
+  if (args.no_onednn) denser::encode_internal::set_use_onednn(false);
   try {
     DENSER_CHECK(args.batch > 0 && args.docs > 0 && args.steps > 0 && args.threads > 0 && args.repeats > 0,
                  "--batch, --docs, --steps, --repeats and --threads must be positive");
