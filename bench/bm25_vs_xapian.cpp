@@ -36,6 +36,7 @@
 #include "denser/sparse/bm25_builder.h"
 #include "denser/sparse/bm25_index.h"
 #include "xapian_bm25.h"
+#include "denser/common/timer.h"
 
 namespace denser::bench {
 namespace {
@@ -55,10 +56,6 @@ struct Args {
   std::string out;
   std::string algorithm = "pruned";
 };
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 void progress(const std::string& message) { std::fprintf(stderr, "[bench] %s\n", message.c_str()); }
 

@@ -31,11 +31,13 @@
 #include "denser/text/wordpiece.h"
 #include "encode/onednn_route.h"
 #include "encode/transformer_encoder.h"
+#include "denser/common/timer.h"
 
 namespace {
 
 using denser::encode_internal::TransformerEncoder;
 using Clock = std::chrono::steady_clock;
+using denser::seconds_since;
 
 struct Args {
   std::string preset = "tiny";
@@ -64,10 +66,6 @@ struct Padded {
 struct TrainBatch {
   Padded queries, documents;
 };
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 /// Tokenizes all texts, orders them by length (as Encoder::encode_documents does, so little
 /// of each batch is padding) and cuts batches trimmed to their longest row.

@@ -13,8 +13,11 @@
 
 #include "denser/common/error.h"
 #include "denser/index/vector_index.h"
+#include "denser/common/timer.h"
 
 namespace {
+
+using denser::seconds_since;
 
 struct Args {
   size_t n = 20000;
@@ -37,10 +40,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   for (std::string part; std::getline(in, part, sep);)
     if (!part.empty()) out.push_back(part);
   return out;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 int run(const Args& args) {

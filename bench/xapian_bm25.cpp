@@ -9,13 +9,10 @@
 #include <thread>
 
 #include "denser/common/error.h"
+#include "denser/common/timer.h"
 
 namespace denser::bench {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // BM25Weight(k1, k2, k3, b, min_normlen): k2 = 0 drops the query-length correction and
 // k3 = 1 makes repeated query terms count linearly, closest to Lucene's BM25.

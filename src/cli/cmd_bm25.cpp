@@ -8,18 +8,16 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/snippets.h"
 #include "denser/common/io.h"
 #include "denser/data/collection.h"
 #include "denser/data/readers.h"
 #include "denser/sparse/bm25_builder.h"
 #include "denser/sparse/bm25_index.h"
+#include "denser/common/timer.h"
 
 namespace denser::cli {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 struct IndexArgs {
   std::string collection;
@@ -150,18 +148,6 @@ struct QueryArgs {
   size_t k = 10;
 };
 
-// The first `width` bytes of a document's title and text on one line, cut at a UTF-8
-// character boundary.
-std::string snippet(const Document& doc, size_t width) {
-  std::string text = doc.title.empty() ? doc.text : doc.title + " | " + doc.text;
-  for (char& c : text)
-    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
-  if (text.size() <= width) return text;
-  size_t cut = width;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "...";
-}
-
 void run_query(const QueryArgs& args) {
   Bm25Index index = Bm25Index::open(args.index);
   std::string query;
@@ -169,19 +155,11 @@ void run_query(const QueryArgs& args) {
   Bm25SearchOptions options;
   options.k = args.k;
   Bm25SearchResult result = index.search(query, options);
-  // Snippets need the documents: one streaming pass over the corpus picks them out.
   std::unordered_map<std::string, std::string> snippets;
   if (!args.collection.empty()) {
-    for (const Bm25Hit& hit : result.hits) snippets.emplace(std::string(index.doc_id(hit.doc)), "");
-    auto reader = Collection::open(args.collection).documents();
-    Document doc;
-    size_t found = 0;
-    while (found < snippets.size() && reader->next(doc)) {
-      auto it = snippets.find(doc.id);
-      if (it == snippets.end()) continue;
-      it->second = snippet(doc, 100);
-      ++found;
-    }
+    std::vector<std::string> ids;
+    for (const Bm25Hit& hit : result.hits) ids.emplace_back(index.doc_id(hit.doc));
+    snippets = load_snippets(args.collection, ids, 100);
   }
   std::printf("%zu results for \"%s\" (%.2f ms, %llu documents scored)\n", result.hits.size(), query.c_str(),
               result.stats.seconds * 1e3, static_cast<unsigned long long>(result.stats.docs_scored));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/snippets.h"
 #include "denser/common/error.h"
 #include "denser/data/collection.h"
 #include "denser/data/readers.h"
@@ -23,13 +24,10 @@
 #include "denser/index/vector_index.h"
 #include "denser/text/tokenizer.h"
 #include "denser/text/wordpiece.h"
+#include "denser/common/timer.h"
 
 namespace denser::cli {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // ---------------------------------------------------------------- model init
 
@@ -214,16 +212,6 @@ struct SearchArgs {
   std::string device = "cpu";
 };
 
-// The document's title and text on one line, cut to about `width` bytes at a UTF-8
-// character boundary.
-std::string one_line(const Document& doc, size_t width) {
-  std::string text = document_text(doc, true);
-  std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
-  if (text.size() <= width) return text;
-  while (width > 0 && (static_cast<unsigned char>(text[width]) & 0xC0) == 0x80) --width;
-  return text.substr(0, width) + "...";
-}
-
 std::unique_ptr<Encoder> open_query_encoder(const SearchArgs& args, const VectorIndex& index) {
   EncodeOptions options;
   options.batch_size = args.batch_size;
@@ -247,16 +235,10 @@ void run_adhoc(const SearchArgs& args, const VectorIndex& index, Encoder& encode
   const VectorSearchResults results = index.search(1, q, k, params, args.threads);
   const double seconds = seconds_since(start);
   std::unordered_map<std::string, std::string> snippets;
-  if (!args.collection.empty()) {  // one streaming pass over the corpus picks the hits out
-    for (const VectorHit& hit : results.hits[0]) snippets.emplace(hit.doc_id, "");
-    auto reader = Collection::open(args.collection).documents();
-    Document doc;
-    for (size_t found = 0; found < snippets.size() && reader->next(doc);) {
-      auto it = snippets.find(doc.id);
-      if (it == snippets.end()) continue;
-      it->second = one_line(doc, 100);
-      ++found;
-    }
+  if (!args.collection.empty()) {
+    std::vector<std::string> ids;
+    for (const VectorHit& hit : results.hits[0]) ids.push_back(hit.doc_id);
+    snippets = load_snippets(args.collection, ids, 100);
   }
   std::printf("%zu results for \"%s\" (%.2f ms: encode + search)\n", results.hits[0].size(), args.query.c_str(),
               seconds * 1e3);

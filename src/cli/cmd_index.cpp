@@ -12,15 +12,12 @@
 #include "denser/common/progress.h"
 #include "denser/index/embeddings.h"
 #include "denser/index/vector_index.h"
+#include "denser/common/timer.h"
 
 namespace denser::cli {
 namespace {
 
 constexpr uint64_t kAddBatchRows = 16384;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 struct DenseArgs {
   std::string embeddings;

@@ -21,6 +21,7 @@
 #include "denser/common/error.h"
 #include "denser/common/parallel.h"
 #include "index/faiss_vector_index.h"
+#include "denser/common/timer.h"
 
 namespace denser {
 namespace detail {
@@ -84,10 +85,6 @@ struct CountingWriter : faiss::IOWriter {
     return nitems;
   }
 };
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "denser/common/parallel.h"
 #include "denser/common/progress.h"
 #include "sparse/bm25_build_state.h"
+#include "denser/common/timer.h"
 
 namespace denser {
 
@@ -69,10 +70,6 @@ class FileSink : public ByteSink {
  private:
   AtomicFileWriter& out_;
 };
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 }  // namespace
 

@@ -16,15 +16,12 @@
 #include "denser/sparse/bm25_builder.h"
 #include "denser/sparse/bm25_index.h"
 #include "sparse/bm25_test_util.h"
+#include "denser/common/timer.h"
 
 namespace denser {
 namespace {
 
 const std::string kSciFact = std::string(DENSER_SHARED_DIR) + "/datasets/scifact";
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // nDCG@10 as trec_eval computes it, written independently of the eval module: rank by
 // score descending, ties by document id descending; gain = grade (> 0); discount
