@@ -93,10 +93,10 @@ void load_parameters(TransformerNet& net, const SafeTensorsFile& file) {
   DENSER_THROW(message);
 }
 
-void save_parameters(const TransformerNet& net, const std::string& path) {
+void save_parameters(const torch::nn::Module& module, const std::string& path) {
   std::vector<torch::Tensor> keep;  // owns the contiguous CPU copies while writing
   std::vector<TensorToWrite> tensors;
-  for (const auto& item : net->named_parameters()) {
+  for (const auto& item : module.named_parameters()) {
     torch::Tensor t = item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous();
     keep.push_back(t);
     tensors.push_back(TensorToWrite{item.key(), DType::kF32, t.sizes().vec(), t.data_ptr()});
@@ -104,9 +104,9 @@ void save_parameters(const TransformerNet& net, const std::string& path) {
   write_safetensors(path, tensors, {{"format", "pt"}});
 }
 
-uint32_t parameters_crc(const TransformerNet& net) {
+uint32_t parameters_crc(const torch::nn::Module& module) {
   uint32_t crc = 0;
-  for (const auto& item : net->named_parameters()) {  // registration order is fixed per config
+  for (const auto& item : module.named_parameters()) {  // registration order is fixed per config
     torch::Tensor t = item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous();
     crc = crc32c(item.key().data(), item.key().size(), crc);
     for (int64_t d : t.sizes()) crc = crc32c(&d, sizeof d, crc);

@@ -11,6 +11,7 @@
 #include "denser/common/parallel.h"
 #include "denser/encode/safetensors.h"
 #include "encode/transformer_encoder.h"  // resolve_device
+#include "encode/transformer_model.h"    // save_parameters, parameters_crc
 
 namespace denser::encode_internal {
 namespace {
@@ -114,13 +115,7 @@ void NgramEncoder::encode_documents(std::span<const std::string_view> texts, std
 
 std::string NgramEncoder::fingerprint() const {
   std::string config_json = config_.to_json();
-  uint32_t crc = 0;
-  for (const auto& item : net_->named_parameters()) {  // registration order is fixed per config
-    torch::Tensor t = item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    crc = crc32c(item.key().data(), item.key().size(), crc);
-    for (int64_t size : t.sizes()) crc = crc32c(&size, sizeof size, crc);
-    crc = crc32c(t.data_ptr(), static_cast<size_t>(t.numel()) * sizeof(float), crc);
-  }
+  const uint32_t crc = parameters_crc(*net_);
   char text[32];
   std::snprintf(text, sizeof text, "ngram-%08x%08x", crc32c(config_json.data(), config_json.size()), crc);
   return text;
@@ -131,14 +126,7 @@ void NgramEncoder::save(const std::string& dir) const {
   std::filesystem::create_directories(dir, ec);
   DENSER_CHECK(!ec, dir, ": cannot create the model directory: ", ec.message());
   write_file_atomic(dir + "/config.json", config_.to_json());
-  std::vector<torch::Tensor> keep;  // owns the contiguous CPU copies while writing
-  std::vector<TensorToWrite> tensors;
-  for (const auto& item : net_->named_parameters()) {
-    torch::Tensor t = item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    keep.push_back(t);
-    tensors.push_back(TensorToWrite{item.key(), DType::kF32, t.sizes().vec(), t.data_ptr()});
-  }
-  write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  save_parameters(*net_, dir + "/model.safetensors");
 }
 
 namespace {

@@ -128,7 +128,7 @@ void TransformerEncoder::encode_documents(std::span<const std::string_view> text
 
 std::string TransformerEncoder::fingerprint() const {
   std::string config_json = config_.to_json();
-  return "transformer-" + hex8(crc32c(config_json.data(), config_json.size())) + hex8(parameters_crc(net_)) +
+  return "transformer-" + hex8(crc32c(config_json.data(), config_json.size())) + hex8(parameters_crc(*net_)) +
          hex8(tokenizer_->fingerprint());
 }
 
@@ -137,7 +137,7 @@ void TransformerEncoder::save(const std::string& dir) const {
   std::filesystem::create_directories(dir, ec);
   DENSER_CHECK(!ec, dir, ": cannot create the model directory: ", ec.message());
   config_.save(dir + "/config.json");
-  save_parameters(net_, dir + "/model.safetensors");
+  save_parameters(*net_, dir + "/model.safetensors");
   tokenizer_->save(dir);
 }
 

@@ -107,9 +107,10 @@ void initialize(TransformerNet& net, const InitOptions& options);
 /// and every missing, wrong-shaped and unexpected tensor. Hugging Face tensors denser does
 /// not use (pooler.*, cls.*, lm_head.*, position_ids buffers) are skipped with a log line.
 void load_parameters(TransformerNet& net, const SafeTensorsFile& file);
-/// Writes every parameter as F32 under its full Hugging Face name, atomically.
-void save_parameters(const TransformerNet& net, const std::string& path);
-/// CRC-32C of every parameter's name, shape and float32 bytes, in name order.
-uint32_t parameters_crc(const TransformerNet& net);
+/// Writes every parameter of `module` (any encoder network) as F32 under its registered
+/// name (for the transformer: the full Hugging Face name), atomically.
+void save_parameters(const torch::nn::Module& module, const std::string& path);
+/// CRC-32C of every parameter's name, shape and float32 bytes, in registration order.
+uint32_t parameters_crc(const torch::nn::Module& module);
 
 }  // namespace denser::encode_internal
