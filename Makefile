@@ -29,7 +29,7 @@ test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
 
 demo: build
-	bash scripts/demo.sh $(DENSER) $(DEMO_DIR)
+	$(DENSER) demo --out $(DEMO_DIR)
 
 bench: build
 	bash scripts/bench.sh $(BUILD_DIR)

@@ -12,5 +12,7 @@ void register_eval_command(CLI::App& app);
 void register_text_commands(CLI::App& app);
 void register_index_commands(CLI::App& app);
 void register_dense_commands(CLI::App& app);
+void register_train_command(CLI::App& app);
+void register_demo_command(CLI::App& app);
 
 }  // namespace denser::cli

@@ -88,9 +88,11 @@ void AtomicFileWriter::commit() {
                " into place: ", errno_text());
   committed_ = true;
   // Make the rename itself durable.
-  std::string dir = std::filesystem::path(path_).parent_path().string();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  fsync_directory(std::filesystem::path(path_).parent_path().string());
+}
+
+void fsync_directory(const std::string& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd >= 0) {
     ::fsync(fd);
     ::close(fd);

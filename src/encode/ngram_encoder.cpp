@@ -71,6 +71,11 @@ torch::Tensor NgramNetImpl::forward(const torch::Tensor& ids, const torch::Tenso
   return projection_ ? projection_(pooled) : pooled;
 }
 
+void NgramNetImpl::set_sparse_gradients(bool sparse) {
+  embeddings_->options.sparse(sparse);
+  if (query_tower_) query_tower_->set_sparse_gradients(sparse);
+}
+
 NgramEncoder::NgramEncoder(NgramConfig config, NgramNet net, const EncodeOptions& options)
     : config_(std::move(config)), net_(std::move(net)), options_(options), device_(resolve_device(options.device)) {
   config_.validate("n-gram model config");
@@ -119,6 +124,13 @@ std::string NgramEncoder::fingerprint() const {
   char text[32];
   std::snprintf(text, sizeof text, "ngram-%08x%08x", crc32c(config_json.data(), config_json.size()), crc);
   return text;
+}
+
+std::unique_ptr<Encoder> NgramEncoder::clone() const {
+  NgramNet net(config_);
+  net->to(device_);
+  copy_module_state(*net_, *net);
+  return std::make_unique<NgramEncoder>(config_, std::move(net), options_);
 }
 
 void NgramEncoder::save(const std::string& dir) const {

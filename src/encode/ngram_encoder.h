@@ -29,6 +29,9 @@ class NgramNetImpl : public torch::nn::Module {
   explicit NgramNetImpl(const NgramConfig& config, bool with_query_tower = true);
   /// ids, offsets: a BucketBatch -> (batch, dim) float32. An empty bag gives zeros.
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& offsets, bool query);
+  /// Training: the tables' gradients become sparse tensors holding only the rows a batch
+  /// touched (what a lazy optimizer needs to cost O(batch) rather than O(table)).
+  void set_sparse_gradients(bool sparse);
 
  private:
   torch::nn::EmbeddingBag embeddings_{nullptr};
@@ -49,6 +52,7 @@ class NgramEncoder final : public Encoder {
   std::string fingerprint() const override;
   void save(const std::string& dir) const override;
   std::string family() const override { return "ngram"; }
+  std::unique_ptr<Encoder> clone() const override;
 
   // --- for training ---
   NgramNet& net() { return net_; }

@@ -40,7 +40,7 @@ torch::Device resolve_device(const std::string& name) {
   DENSER_THROW("unknown device \"", name, "\" (expected \"cpu\" or \"cuda\")");
 }
 
-TransformerEncoder::TransformerEncoder(ModelConfig config, std::unique_ptr<EncoderTokenizer> tokenizer,
+TransformerEncoder::TransformerEncoder(ModelConfig config, std::shared_ptr<const EncoderTokenizer> tokenizer,
                                        TransformerNet net, const EncodeOptions& options)
     : config_(std::move(config)),
       tokenizer_(std::move(tokenizer)),
@@ -124,6 +124,30 @@ void TransformerEncoder::encode_queries(std::span<const std::string_view> texts,
 
 void TransformerEncoder::encode_documents(std::span<const std::string_view> texts, std::span<float> out) {
   encode(texts, out, static_cast<size_t>(options_.document_max_length), false);
+}
+
+void copy_module_state(const torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  auto source = from.named_parameters();
+  for (auto& item : to.named_parameters()) {
+    const torch::Tensor* p = source.find(item.key());
+    DENSER_CHECK(p != nullptr && p->sizes() == item.value().sizes(), "copy_module_state: no parameter ", item.key(),
+                 " of that shape in the source");
+    item.value().copy_(*p);
+  }
+  auto source_buffers = from.named_buffers();
+  for (auto& item : to.named_buffers()) {
+    const torch::Tensor* b = source_buffers.find(item.key());
+    DENSER_CHECK(b != nullptr, "copy_module_state: no buffer ", item.key(), " in the source");
+    item.value().copy_(*b);
+  }
+}
+
+std::unique_ptr<Encoder> TransformerEncoder::clone() const {
+  TransformerNet net(config_);
+  net->to(device_);
+  copy_module_state(*net_, *net);
+  return std::make_unique<TransformerEncoder>(config_, tokenizer_, std::move(net), options_);
 }
 
 std::string TransformerEncoder::fingerprint() const {

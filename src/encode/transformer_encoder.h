@@ -20,7 +20,8 @@ struct TokenBatch {
 /// Not thread-safe: one caller at a time (the network and libtorch's thread count are shared).
 class TransformerEncoder final : public Encoder {
  public:
-  TransformerEncoder(ModelConfig config, std::unique_ptr<EncoderTokenizer> tokenizer, TransformerNet net,
+  /// The tokenizer is immutable and may be shared between clones.
+  TransformerEncoder(ModelConfig config, std::shared_ptr<const EncoderTokenizer> tokenizer, TransformerNet net,
                      const EncodeOptions& options);
 
   int dim() const override { return static_cast<int>(config_.dim()); }
@@ -31,6 +32,7 @@ class TransformerEncoder final : public Encoder {
   std::string fingerprint() const override;
   void save(const std::string& dir) const override;
   std::string family() const override { return "transformer"; }
+  std::unique_ptr<Encoder> clone() const override;
 
   // --- for training ---
   TransformerNet& net() { return net_; }
@@ -47,7 +49,7 @@ class TransformerEncoder final : public Encoder {
   TokenBatch pad(const std::vector<Encoding>& rows, std::span<const size_t> order) const;
 
   ModelConfig config_;
-  std::unique_ptr<EncoderTokenizer> tokenizer_;
+  std::shared_ptr<const EncoderTokenizer> tokenizer_;
   TransformerNet net_;
   EncodeOptions options_;
   torch::Device device_;
@@ -55,5 +57,9 @@ class TransformerEncoder final : public Encoder {
 
 /// The device named by options.device: "cpu", or "cuda" when libtorch sees a GPU.
 torch::Device resolve_device(const std::string& name);
+
+/// Copies every parameter and buffer of `from` into the same-named one of `to` (same
+/// architecture), without recording gradients.
+void copy_module_state(const torch::nn::Module& from, torch::nn::Module& to);
 
 }  // namespace denser::encode_internal

@@ -73,6 +73,7 @@ class CountingEncoder : public Encoder {
   std::string fingerprint() const override { return "counting"; }
   void save(const std::string&) const override {}
   std::string family() const override { return "test"; }
+  std::unique_ptr<Encoder> clone() const override { return std::make_unique<CountingEncoder>(reader_); }
 
   size_t encoded = 0;
   size_t max_batch = 0;

@@ -105,6 +105,9 @@ std::string read_file(const std::string& path);
 /// Writes a whole file atomically.
 void write_file_atomic(const std::string& path, std::string_view contents);
 bool file_exists(const std::string& path);
+/// fsyncs a directory, so that renames and creations inside it are durable (best effort:
+/// a directory that cannot be opened is ignored).
+void fsync_directory(const std::string& dir);
 uint64_t file_size(const std::string& path);
 
 }  // namespace denser

@@ -38,6 +38,9 @@ class Encoder {
   virtual void save(const std::string& dir) const = 0;
   /// "transformer" or "ngram".
   virtual std::string family() const = 0;
+  /// A deep copy (weights, tokenizer, options) that shares nothing mutable with this one,
+  /// so that it can encode on another thread while this one trains. O(parameters).
+  virtual std::unique_ptr<Encoder> clone() const = 0;
 };
 
 /// Loads a model directory written by save() or by Hugging Face (BERT-family with

@@ -1,0 +1,429 @@
+// The training loop: batches of training queries with a positive and sampled negatives,
+// softmax cross-entropy over (optionally in-batch) candidates, AdamW with warm-up and
+// linear decay, and the ANCE refresh beside it (async) or inline (sync).
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "denser/common/error.h"
+#include "denser/common/io.h"
+#include "denser/common/log.h"
+#include "denser/common/parallel.h"
+#include "denser/common/progress.h"
+#include "denser/common/timer.h"
+#include "denser/train/train.h"
+#include "train/checkpoint.h"
+#include "train/negatives.h"
+#include "train/optimizer.h"
+#include "train/refresher.h"
+#include "train/train_data.h"
+#include "train/trainable_model.h"
+
+namespace denser {
+namespace {
+
+using namespace train_internal;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// The training log: JSON lines, flushed as written. On resume the lines after the
+// checkpoint's step are dropped first (those steps are trained again).
+class TrainLog {
+ public:
+  TrainLog(const std::string& path, bool resume, int64_t resume_step, const TrainHooks& hooks) : hooks_(hooks) {
+    std::string kept;
+    if (resume && file_exists(path)) {
+      std::istringstream in(read_file(path));
+      for (std::string line; std::getline(in, line);) {
+        json j = json::parse(line, nullptr, false);
+        if (j.is_object() && j.value("step", int64_t{-1}) <= resume_step) kept += line + "\n";
+      }
+    }
+    write_file_atomic(path, kept);
+    file_ = std::fopen(path.c_str(), "a");
+    DENSER_CHECK(file_ != nullptr, path, ": cannot open the training log for appending");
+  }
+  ~TrainLog() {
+    if (file_) std::fclose(file_);
+  }
+  void write(const json& j) {
+    const std::string line = j.dump();
+    std::fprintf(file_, "%s\n", line.c_str());
+    std::fflush(file_);
+    if (hooks_.on_log) hooks_.on_log(line);
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  const TrainHooks& hooks_;
+};
+
+std::string rng_state(const std::mt19937_64& rng) {
+  std::ostringstream out;
+  out << rng;
+  return out.str();
+}
+
+// The options a checkpoint was written with must match the ones of the resumed run, except
+// for the fields that do not change what is computed.
+void check_resumable(const TrainOptions& now, const std::string& stored_json, const std::string& where) {
+  TrainOptions stored;
+  stored.apply_json(stored_json, where);
+  auto comparable = [](TrainOptions o) {
+    o.steps = 0;
+    o.threads = 0;
+    o.checkpoint_every = 0;
+    o.keep_checkpoints = 1;
+    o.log_every = 1;
+    o.test_split.clear();
+    return o.to_json();
+  };
+  if (comparable(now) == comparable(stored)) return;
+  json a = json::parse(comparable(now)), b = json::parse(comparable(stored));
+  std::string diff;
+  for (const auto& [key, value] : a.items())
+    if (b[key] != value) diff += "\n  " + key + ": checkpoint " + b[key].dump() + ", now " + value.dump();
+  DENSER_THROW(where, ": the checkpoint was written with other training options:", diff);
+}
+
+// One micro-batch: queries [q], each with one positive and n sampled negatives.
+struct Batch {
+  std::vector<uint32_t> queries;
+  std::vector<uint32_t> docs;     // per query: its positive, then its negatives
+  std::vector<int64_t> targets;   // column of each query's positive
+};
+
+class Trainer {
+ public:
+  Trainer(TrainOptions options, std::string out_dir, bool resume, const TrainHooks& hooks)
+      : options_(std::move(options)), out_dir_(std::move(out_dir)), hooks_(hooks) {
+    options_.finalize();
+    total_threads_ = options_.threads > 0 ? options_.threads : default_num_threads();
+    async_ = options_.refresh == "async";
+    train_threads_ = async_ ? std::max(1, total_threads_ - total_threads_ / 2) : total_threads_;
+    refresh_threads_ = async_ ? std::max(1, total_threads_ / 2) : total_threads_;
+    training_dir_ = out_dir_ + "/training";
+    checkpoints_ = training_dir_ + "/checkpoints";
+    best_dir_ = training_dir_ + "/best";
+    resume_ = resume;
+  }
+
+  TrainSummary run();
+
+ private:
+  void setup();
+  void maybe_refresh();
+  void swap_in(RefreshOutput out);
+  Batch next_batch();
+  double train_step();
+  void checkpoint();
+  void finish(TrainSummary& summary);
+  json step_record(double loss, double lr, double examples_per_second) const;
+
+  TrainOptions options_;
+  std::string out_dir_, training_dir_, checkpoints_, best_dir_;
+  const TrainHooks& hooks_;
+  bool resume_ = false, async_ = false;
+  int total_threads_ = 1, train_threads_ = 1, refresh_threads_ = 1;
+
+  TrainingData data_;
+  std::unique_ptr<TrainableModel> model_;
+  std::unique_ptr<AdamW> optimizer_;
+  std::unique_ptr<NegativeSource> negatives_;
+  AnceNegatives* ance_ = nullptr;
+  std::unique_ptr<Refresher> refresher_;
+  std::unique_ptr<TrainLog> log_;
+  TrainerState state_;
+  std::mt19937_64 rng_;
+  std::vector<uint32_t> order_;  // training queries of the current epoch
+  uint64_t order_epoch_ = UINT64_MAX;
+  int64_t resumed_from_ = 0;
+  double wait_seconds_ = 0.0;
+  int64_t steps_waited_ = 0;
+};
+
+void Trainer::setup() {
+  at::set_num_threads(train_threads_);
+  data_ = load_training_data(options_);
+  std::optional<std::string> checkpoint;
+  if (resume_) {
+    checkpoint = latest_checkpoint(checkpoints_);
+    if (!checkpoint) DENSER_LOG_WARN("--resume: no checkpoint in ", checkpoints_, "; starting from step 0");
+  } else {
+    DENSER_CHECK(!latest_checkpoint(checkpoints_), out_dir_,
+                 " already holds a training run (", checkpoints_, "); continue it with --resume or choose another --out");
+  }
+  fs::create_directories(training_dir_);
+  if (checkpoint) {
+    state_ = read_trainer_state(*checkpoint);
+    check_resumable(options_, state_.options_json, *checkpoint + "/state.json");
+    model_ = load_trainable_model(*checkpoint + "/model", options_, data_, train_threads_);
+    resumed_from_ = state_.step;
+    std::istringstream(state_.rng) >> rng_;
+  } else {
+    model_ = make_trainable_model(options_, data_, train_threads_);
+    rng_.seed(options_.seed);
+    state_.next_refresh_step = options_.negatives == "ance" ? options_.warmup_negative_steps : options_.refresh_every;
+  }
+  state_.options_json = options_.to_json();
+  write_file_atomic(training_dir_ + "/train_config.json", state_.options_json);
+  optimizer_ = std::make_unique<AdamW>(model_->parameters(), AdamWOptions{0.9, 0.999, 1e-8, options_.weight_decay});
+  if (checkpoint) optimizer_->load(*checkpoint + "/optimizer.pt");
+
+  if (options_.negatives == "random") {
+    negatives_ = make_random_negatives(data_);
+  } else {
+    auto bm25 = mine_bm25_pool(data_, static_cast<size_t>(options_.negative_depth), total_threads_);
+    if (options_.negatives == "bm25") {
+      negatives_ = make_pool_negatives(data_, std::move(bm25));
+    } else {
+      auto ance = std::make_unique<AnceNegatives>(data_, std::move(bm25));
+      if (checkpoint) {
+        if (auto pool = read_checkpoint_pool(*checkpoint); pool && pool->source == "ance")
+          ance->swap(std::make_shared<const CandidatePool>(std::move(*pool)));
+      }
+      ance_ = ance.get();
+      negatives_ = std::move(ance);
+    }
+  }
+  log_ = std::make_unique<TrainLog>(training_dir_ + "/log.jsonl", checkpoint.has_value(), state_.step, hooks_);
+  if (!checkpoint)
+    log_->write(json{{"event", "start"}, {"step", 0}, {"documents", data_.num_docs()},
+                     {"train_queries", data_.num_queries()}, {"dev_queries", data_.dev.queries.size()},
+                     {"options", json::parse(state_.options_json)}});
+  else
+    log_->write(json{{"event", "resume"}, {"step", state_.step}, {"checkpoint", *checkpoint}});
+  if (async_) refresher_ = std::make_unique<Refresher>(data_, options_, refresh_threads_);
+}
+
+void Trainer::swap_in(RefreshOutput out) {
+  RefreshEvent& e = out.event;
+  e.swapped_step = state_.step;
+  if (ance_ && out.pool) ance_->swap(std::move(out.pool));
+  if (e.dev_mrr10 > state_.best_dev_mrr10) {
+    state_.best_dev_mrr10 = e.dev_mrr10;
+    state_.best_step = e.snapshot_step;
+    write_model_dir_atomic(*out.snapshot, best_dir_);
+  }
+  state_.refreshes.push_back(e);
+  json j = json::parse(refresh_event_json(e));
+  j["event"] = "refresh";
+  j["step"] = state_.step;
+  j["staleness"] = e.swapped_step - e.snapshot_step;
+  j["negatives"] = negatives_->describe();
+  log_->write(j);
+}
+
+void Trainer::maybe_refresh() {
+  if (async_) {
+    if (auto done = refresher_->take()) swap_in(std::move(*done));
+    if (state_.step >= state_.next_refresh_step && !refresher_->busy()) {
+      const bool first = state_.refreshes.empty();
+      refresher_->submit(model_->encoder().clone(), state_.step);
+      state_.next_refresh_step = state_.step + options_.refresh_every;
+      if (first && options_.wait_first_refresh && ance_) {
+        const auto start = Clock::now();
+        swap_in(refresher_->wait());
+        wait_seconds_ += seconds_since(start);
+        ++steps_waited_;
+      }
+    }
+    return;
+  }
+  if (state_.step < state_.next_refresh_step) return;
+  const auto start = Clock::now();
+  swap_in(run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false));
+  at::set_num_threads(train_threads_);
+  wait_seconds_ += seconds_since(start);
+  ++steps_waited_;
+  state_.next_refresh_step = state_.step + options_.refresh_every;
+}
+
+Batch Trainer::next_batch() {
+  Batch b;
+  const size_t n = data_.num_queries();
+  const int per_query = 1 + options_.num_negatives;
+  for (int i = 0; i < options_.batch_size; ++i) {
+    if (order_epoch_ != state_.epoch) {
+      // Each epoch's order depends on the seed and the epoch only, so a resumed run
+      // regenerates it instead of storing it.
+      order_.resize(n);
+      std::iota(order_.begin(), order_.end(), 0u);
+      std::mt19937_64 shuffle_rng(options_.seed * 0x9e3779b97f4a7c15ULL + state_.epoch);
+      std::shuffle(order_.begin(), order_.end(), shuffle_rng);
+      order_epoch_ = state_.epoch;
+    }
+    const uint32_t q = order_[state_.position];
+    if (++state_.position == n) {
+      state_.position = 0;
+      ++state_.epoch;
+    }
+    b.queries.push_back(q);
+    const auto& pos = data_.positives[q];
+    b.targets.push_back(static_cast<int64_t>(b.docs.size()));
+    b.docs.push_back(pos[std::uniform_int_distribution<size_t>(0, pos.size() - 1)(rng_)]);
+    negatives_->sample(q, options_.num_negatives, rng_, b.docs);
+    DENSER_CHECK(b.docs.size() == static_cast<size_t>((i + 1) * per_query), "train: negative source returned too few");
+  }
+  return b;
+}
+
+double Trainer::train_step() {
+  model_->set_training(true);
+  optimizer_->zero_grad();
+  torch::manual_seed(options_.seed * 1000003ULL + static_cast<uint64_t>(state_.step));  // dropout
+  double loss_sum = 0.0;
+  for (int micro = 0; micro < options_.accumulation; ++micro) {
+    const Batch b = next_batch();
+    const torch::Tensor q = model_->encode_queries(b.queries);
+    const torch::Tensor d = model_->encode_documents(b.docs);
+    torch::Tensor scores = q.mm(d.t()) / options_.temperature;  // (batch, batch * per_query)
+    // Columns a query must not be scored against: another query's positive that is also
+    // one of its own, and without in-batch negatives every other query's documents.
+    const int64_t rows = static_cast<int64_t>(b.queries.size()), cols = static_cast<int64_t>(b.docs.size());
+    const int64_t per_query = cols / rows;
+    torch::Tensor mask = torch::zeros({rows, cols}, torch::kBool);
+    auto m = mask.accessor<bool, 2>();
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        const bool own = j / per_query == i;
+        if (j == b.targets[static_cast<size_t>(i)]) continue;
+        if ((!own && !options_.in_batch_negatives) || data_.is_positive(b.queries[static_cast<size_t>(i)], b.docs[static_cast<size_t>(j)]))
+          m[i][j] = true;
+      }
+    scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
+    const torch::Tensor targets = torch::tensor(b.targets, torch::TensorOptions().dtype(torch::kLong));
+    torch::Tensor loss = torch::nn::functional::cross_entropy(scores, targets) / options_.accumulation;
+    loss.backward();
+    loss_sum += loss.item<double>();
+  }
+  optimizer_->clip_grad_norm(options_.max_grad_norm);
+  optimizer_->step(learning_rate_at(state_.step, options_.steps, options_.warmup_steps, options_.learning_rate));
+  ++state_.step;
+  return loss_sum;
+}
+
+void Trainer::checkpoint() {
+  state_.rng = rng_state(rng_);
+  std::shared_ptr<const CandidatePool> pool = ance_ ? ance_->current() : nullptr;
+  write_checkpoint(checkpoints_, state_, model_->encoder(), *optimizer_,
+                   pool && pool->source == "ance" ? pool.get() : nullptr, options_.keep_checkpoints);
+  log_->write(json{{"event", "checkpoint"}, {"step", state_.step}});
+}
+
+TrainSummary Trainer::run() {
+  setup();
+  TrainSummary summary;
+  summary.resumed_from = resumed_from_;
+  summary.model_dir = out_dir_;
+  const auto start = Clock::now();
+  auto progress = make_progress("training", static_cast<uint64_t>(options_.steps - state_.step), "steps");
+  double window_loss = 0.0;
+  int window_steps = 0;
+  auto window_start = Clock::now();
+  while (state_.step < options_.steps) {
+    maybe_refresh();
+    const double loss = train_step();
+    window_loss += loss;
+    ++window_steps;
+    progress->advance(1);
+    if (state_.step % options_.log_every == 0 || state_.step == options_.steps) {
+      const double seconds = seconds_since(window_start);
+      const double lr = learning_rate_at(state_.step - 1, options_.steps, options_.warmup_steps, options_.learning_rate);
+      summary.final_loss = window_loss / window_steps;
+      log_->write(step_record(summary.final_loss, lr,
+                              seconds > 0 ? window_steps * options_.batch_size * options_.accumulation / seconds : 0.0));
+      window_loss = 0.0;
+      window_steps = 0;
+      window_start = Clock::now();
+    }
+    if (options_.checkpoint_every > 0 && state_.step % options_.checkpoint_every == 0 && state_.step < options_.steps)
+      checkpoint();
+    if (hooks_.on_step && !hooks_.on_step(state_.step)) {
+      summary.steps = state_.step;
+      return summary;  // stopped as if killed: no final model
+    }
+  }
+  progress->finish();
+  summary.seconds = seconds_since(start);
+  finish(summary);
+  return summary;
+}
+
+json Trainer::step_record(double loss, double lr, double examples_per_second) const {
+  return json{{"event", "step"},
+              {"step", state_.step},
+              {"loss", loss},
+              {"lr", lr},
+              {"examples_per_s", examples_per_second},
+              {"negatives", negatives_->describe()},
+              {"refresh_wait_s", wait_seconds_}};
+}
+
+void Trainer::finish(TrainSummary& summary) {
+  // A refresh still running belongs to the log (and may hold the best checkpoint).
+  if (refresher_ && refresher_->busy()) swap_in(refresher_->wait());
+  refresher_.reset();
+  at::set_num_threads(total_threads_);
+  // The final weights are evaluated like a refresh, without mining, on an exact index.
+  TrainOptions exact = options_;
+  exact.index_factory = "Flat";
+  const auto index = index_corpus(model_->encoder(), data_, exact, total_threads_, true);
+  const SplitScores dev = evaluate_split(model_->encoder(), *index, data_.dev, total_threads_);
+  summary.dev_mrr10 = dev.mrr10;
+  summary.dev_ndcg10 = dev.ndcg10;
+  std::unique_ptr<Encoder> chosen;
+  if (dev.mrr10 >= state_.best_dev_mrr10 || data_.dev.queries.empty()) {
+    state_.best_dev_mrr10 = dev.mrr10;
+    state_.best_step = state_.step;
+    write_model_dir_atomic(model_->encoder(), best_dir_);
+  } else {
+    chosen = load_encoder(best_dir_, {});
+    summary.dev_mrr10 = state_.best_dev_mrr10;
+    for (const RefreshEvent& e : state_.refreshes)
+      if (e.snapshot_step == state_.best_step) summary.dev_ndcg10 = e.dev_ndcg10;
+  }
+  Encoder& final_model = chosen ? *chosen : model_->encoder();
+  final_model.save(out_dir_);  // file by file, each atomically
+  if (!options_.test_split.empty()) {
+    const auto test_index = chosen ? index_corpus(final_model, data_, exact, total_threads_, true) : nullptr;
+    const SplitScores test = evaluate_split(final_model, test_index ? *test_index : *index, data_.test, total_threads_);
+    summary.test_mrr10 = test.mrr10;
+    summary.test_ndcg10 = test.ndcg10;
+  }
+  checkpoint();
+  summary.steps = state_.step;
+  summary.refreshes = state_.refreshes;
+  summary.best_step = state_.best_step;
+  summary.best_dev_mrr10 = state_.best_dev_mrr10;
+  summary.refresh_wait_seconds = wait_seconds_;
+  summary.steps_that_waited = steps_waited_;
+  json done{{"event", "done"},           {"step", state_.step},
+            {"seconds", summary.seconds}, {"refresh_wait_s", wait_seconds_},
+            {"steps_waited", steps_waited_}, {"best_step", state_.best_step},
+            {"dev_mrr10", summary.dev_mrr10}, {"dev_ndcg10", summary.dev_ndcg10}};
+  if (!options_.test_split.empty()) {
+    done["test_mrr10"] = summary.test_mrr10;
+    done["test_ndcg10"] = summary.test_ndcg10;
+  }
+  log_->write(done);
+}
+
+}  // namespace
+
+TrainSummary train_dual_encoder(TrainOptions options, const std::string& out_dir, bool resume,
+                                const TrainHooks& hooks) {
+  Trainer trainer(std::move(options), out_dir, resume, hooks);
+  return trainer.run();
+}
+
+}  // namespace denser
