@@ -2,12 +2,13 @@
 # kill -9 of `denser train` at a random moment, then --resume, and the test scores of the
 # finished run (to compare with the seed spread of uninterrupted runs, train_ablation.sh).
 #
-#   bash bench/kill_resume.sh DENSER COLLECTION_DIR OUT_DIR MAX_DELAY_SECONDS [extra train flags...]
+#   bash bench/kill_resume.sh DENSER COLLECTION_DIR OUT_DIR MIN_DELAY MAX_DELAY [extra train flags...]
+# The kill comes after a delay drawn uniformly from [MIN_DELAY, MAX_DELAY] seconds.
 set -euo pipefail
-denser=$1 collection=$2 out=$3 max_delay=$4
-shift 4
+denser=$1 collection=$2 out=$3 min_delay=$4 max_delay=$5
+shift 5
 rm -rf "$out"
-delay=$(python3 -c "import random; print(round(random.uniform(2, $max_delay), 1))")
+delay=$(python3 -c "import random; print(round(random.uniform($min_delay, $max_delay), 1))")
 "$denser" --quiet train --collection "$collection" --out "$out" --test-split test "$@" >"$out.first.txt" 2>&1 &
 pid=$!
 sleep "$delay"

@@ -23,7 +23,7 @@ struct TrainArgs {
   std::string out;
   bool resume = false;
   bool no_in_batch = false;
-  bool no_bigrams = false;
+  bool bigrams = false;
   std::vector<std::pair<CLI::Option*, std::function<void(TrainOptions&)>>> given;
 };
 
@@ -63,7 +63,7 @@ TrainOptions resolve(TrainArgs& args, const std::string& collection) {
   for (auto& [opt, apply] : args.given)
     if (opt->count() > 0) apply(options);
   if (args.no_in_batch) options.in_batch_negatives = false;
-  if (args.no_bigrams) options.ngram_bigrams = false;
+  if (args.bigrams) options.ngram_bigrams = true;
   options.collection = collection;
   return options;
 }
@@ -108,7 +108,8 @@ void register_train_command(CLI::App& app) {
   flag(cmd, a, "--ngram-buckets-log2", &TrainOptions::ngram_buckets_log2, "N-gram: table rows 2^N (0: preset)");
   flag(cmd, a, "--ngram-dim", &TrainOptions::ngram_dim, "N-gram: vector dimension (0: preset)");
   flag(cmd, a, "--ngram-init-std", &TrainOptions::ngram_init_std, "N-gram: initial weights' std (0: preset)");
-  cmd->add_flag_callback("--no-bigrams", [args] { args->no_bigrams = true; }, "N-gram: words only, no word pairs");
+  cmd->add_flag_callback("--bigrams", [args] { args->bigrams = true; },
+                         "N-gram: also hash adjacent word pairs (they help memorize more than generalize)");
   flag(cmd, a, "--query-max-length", &TrainOptions::query_max_length, "Transformer: subword tokens per query");
   flag(cmd, a, "--doc-max-length", &TrainOptions::doc_max_length, "Transformer: subword tokens per document");
   cmd->add_flag("--no-in-batch", args->no_in_batch, "Do not use the other queries' documents as negatives");
