@@ -22,16 +22,22 @@ struct TrainArgs {
   std::string config;
   std::string out;
   bool resume = false;
+  // On/off flags: each turns its option on (or off) when given and leaves it alone otherwise.
   bool no_in_batch = false;
   bool bigrams = false;
+  bool wait_first_refresh = false;
+  CLI::Option* encoder = nullptr;  // the two flags that choose the preset's defaults
+  CLI::Option* preset = nullptr;
   std::vector<std::pair<CLI::Option*, std::function<void(TrainOptions&)>>> given;
 };
 
 // Registers a flag that writes `field` of the options, applied only when it is given.
 template <typename T>
-void flag(CLI::App* cmd, TrainArgs& args, const std::string& name, T TrainOptions::*field, const std::string& help) {
+CLI::Option* flag(CLI::App* cmd, TrainArgs& args, const std::string& name, T TrainOptions::*field,
+                  const std::string& help) {
   CLI::Option* opt = cmd->add_option(name, args.flags.*field, help);
   args.given.emplace_back(opt, [&args, field](TrainOptions& o) { o.*field = args.flags.*field; });
+  return opt;
 }
 
 TrainOptions resolve(TrainArgs& args, const std::string& collection) {
@@ -45,13 +51,8 @@ TrainOptions resolve(TrainArgs& args, const std::string& collection) {
     encoder = from_file.encoder;
     preset = from_file.preset;
   }
-  for (auto& [opt, apply] : args.given) {
-    if (opt->count() == 0) continue;
-    TrainOptions probe;
-    apply(probe);
-    if (opt->get_name() == "--encoder") encoder = probe.encoder;
-    if (opt->get_name() == "--preset") preset = probe.preset;
-  }
+  if (args.encoder->count() > 0) encoder = args.flags.encoder;
+  if (args.preset->count() > 0) preset = args.flags.preset;
   TrainOptions options = TrainOptions::preset_defaults(encoder, preset);
   // Resuming without --config continues with the options the run was started with.
   const std::string saved = args.out + "/training/train_config.json";
@@ -64,6 +65,7 @@ TrainOptions resolve(TrainArgs& args, const std::string& collection) {
     if (opt->count() > 0) apply(options);
   if (args.no_in_batch) options.in_batch_negatives = false;
   if (args.bigrams) options.ngram_bigrams = true;
+  if (args.wait_first_refresh) options.wait_first_refresh = true;
   options.collection = collection;
   return options;
 }
@@ -80,8 +82,8 @@ void register_train_command(CLI::App& app) {
   cmd->add_option("--config", args->config, "JSON file of training options (docs/training.md); flags override it");
   cmd->add_flag("--resume", args->resume, "Continue from the newest checkpoint in OUT");
   TrainArgs& a = *args;
-  flag(cmd, a, "--encoder", &TrainOptions::encoder, "Encoder family: ngram or transformer");
-  flag(cmd, a, "--preset", &TrainOptions::preset, "Model size and step budget: tiny, small or base");
+  a.encoder = flag(cmd, a, "--encoder", &TrainOptions::encoder, "Encoder family: ngram or transformer");
+  a.preset = flag(cmd, a, "--preset", &TrainOptions::preset, "Model size and step budget: tiny, small or base");
   flag(cmd, a, "--negatives", &TrainOptions::negatives, "Negative source: ance, bm25 or random");
   flag(cmd, a, "--num-negatives", &TrainOptions::num_negatives, "Negatives sampled per query per step");
   flag(cmd, a, "--negative-depth", &TrainOptions::negative_depth, "Top-k of BM25 / the ANN index sampled from");
@@ -108,16 +110,15 @@ void register_train_command(CLI::App& app) {
   flag(cmd, a, "--ngram-buckets-log2", &TrainOptions::ngram_buckets_log2, "N-gram: table rows 2^N (0: preset)");
   flag(cmd, a, "--ngram-dim", &TrainOptions::ngram_dim, "N-gram: vector dimension (0: preset)");
   flag(cmd, a, "--ngram-init-std", &TrainOptions::ngram_init_std, "N-gram: initial weights' std (0: preset)");
-  cmd->add_flag_callback("--bigrams", [args] { args->bigrams = true; },
-                         "N-gram: also hash adjacent word pairs (they help memorize more than generalize)");
+  cmd->add_flag("--bigrams", args->bigrams,
+                "N-gram: also hash adjacent word pairs (they help memorize more than generalize)");
   flag(cmd, a, "--query-max-length", &TrainOptions::query_max_length, "Transformer: subword tokens per query");
   flag(cmd, a, "--doc-max-length", &TrainOptions::doc_max_length, "Transformer: subword tokens per document");
   cmd->add_flag("--no-in-batch", args->no_in_batch, "Do not use the other queries' documents as negatives");
-  cmd->add_flag_callback("--wait-first-refresh", [args] { args->flags.wait_first_refresh = true; },
-                         "Async: wait for the first ANCE negatives instead of training on BM25's meanwhile");
+  cmd->add_flag("--wait-first-refresh", args->wait_first_refresh,
+                "Async: wait for the first ANCE negatives instead of training on BM25's meanwhile");
   cmd->callback([args, collection] {
-    TrainOptions options = resolve(*args, *collection);
-    options.wait_first_refresh = options.wait_first_refresh || args->flags.wait_first_refresh;
+    const TrainOptions options = resolve(*args, *collection);
     TrainHooks hooks;
     hooks.on_log = print_train_event;
     const TrainSummary summary = train_dual_encoder(options, args->out, args->resume, hooks);

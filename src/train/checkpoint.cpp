@@ -19,12 +19,16 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json event_to_json(const RefreshEvent& e) {
+}  // namespace
+
+json refresh_event_json(const RefreshEvent& e) {
   return json{{"snapshot_step", e.snapshot_step}, {"swapped_step", e.swapped_step},
               {"encode_s", e.encode_seconds},     {"index_s", e.index_seconds},
               {"mine_s", e.mine_seconds},         {"eval_s", e.eval_seconds},
               {"dev_mrr10", e.dev_mrr10},         {"dev_ndcg10", e.dev_ndcg10}};
 }
+
+namespace {
 
 RefreshEvent event_from_json(const json& j) {
   RefreshEvent e;
@@ -72,11 +76,9 @@ void write_dir_atomic(const std::string& dir, Fill&& fill) {
 
 }  // namespace
 
-std::string refresh_event_json(const RefreshEvent& e) { return event_to_json(e).dump(); }
-
 std::string TrainerState::to_json() const {
   json events = json::array();
-  for (const RefreshEvent& e : refreshes) events.push_back(event_to_json(e));
+  for (const RefreshEvent& e : refreshes) events.push_back(refresh_event_json(e));
   json j{{"format", "denser-train-state"},
          {"version", 1},
          {"step", step},

@@ -4,6 +4,7 @@
 // refresh history) and the ANCE negatives in use. It is written as step-N.tmp, every file
 // fsynced, then renamed into place: a crash leaves either the whole checkpoint or none.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,7 +31,8 @@ struct TrainerState {
   static TrainerState from_json(std::string_view text, const std::string& where);
 };
 
-std::string refresh_event_json(const RefreshEvent& e);
+/// A refresh event's fields, as the training log and state.json store them.
+nlohmann::json refresh_event_json(const RefreshEvent& e);
 
 class AdamW;
 

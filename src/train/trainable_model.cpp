@@ -134,6 +134,8 @@ std::unique_ptr<TrainableModel> wrap(std::unique_ptr<Encoder> encoder, const Tra
   return std::make_unique<TransformerModel>(std::move(encoder), data, options, num_threads);
 }
 
+}  // namespace
+
 EncodeOptions encode_options(const TrainOptions& options, int num_threads) {
   EncodeOptions e;
   e.batch_size = options.encode_batch_size;
@@ -142,8 +144,6 @@ EncodeOptions encode_options(const TrainOptions& options, int num_threads) {
   e.document_max_length = options.doc_max_length;
   return e;
 }
-
-}  // namespace
 
 NgramConfig ngram_preset(const std::string& preset) {
   // Wide, large-norm random rows keep the untrained model a random projection of the bag

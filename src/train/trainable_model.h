@@ -38,6 +38,9 @@ std::unique_ptr<TrainableModel> make_trainable_model(const TrainOptions& options
 std::unique_ptr<TrainableModel> load_trainable_model(const std::string& dir, const TrainOptions& options,
                                                      const TrainingData& data, int num_threads);
 
+/// The encoding options of a run's models: its max lengths and batch size, num_threads.
+EncodeOptions encode_options(const TrainOptions& options, int num_threads);
+
 /// The n-gram architecture of a preset: tiny 2^16 x 64, small 2^18 x 128, base 2^20 x 256.
 NgramConfig ngram_preset(const std::string& preset);
 

@@ -85,13 +85,13 @@ void check_resumable(const TrainOptions& now, const std::string& stored_json, co
     o.keep_checkpoints = 1;
     o.log_every = 1;
     o.test_split.clear();
-    return o.to_json();
+    return json::parse(o.to_json());
   };
-  if (comparable(now) == comparable(stored)) return;
-  json a = json::parse(comparable(now)), b = json::parse(comparable(stored));
+  const json a = comparable(now), b = comparable(stored);
+  if (a == b) return;
   std::string diff;
   for (const auto& [key, value] : a.items())
-    if (b[key] != value) diff += "\n  " + key + ": checkpoint " + b[key].dump() + ", now " + value.dump();
+    if (b.at(key) != value) diff += "\n  " + key + ": checkpoint " + b.at(key).dump() + ", now " + value.dump();
   DENSER_THROW(where, ": the checkpoint was written with other training options:", diff);
 }
 
@@ -215,7 +215,7 @@ void Trainer::swap_in(RefreshOutput out) {
     write_model_dir_atomic(*out.snapshot, best_dir_);
   }
   state_.refreshes.push_back(e);
-  json j = json::parse(refresh_event_json(e));
+  json j = refresh_event_json(e);
   j["event"] = "refresh";
   j["step"] = state_.step;
   j["staleness"] = e.swapped_step - e.snapshot_step;
@@ -242,7 +242,6 @@ void Trainer::maybe_refresh() {
   if (state_.step < state_.next_refresh_step) return;
   const auto start = Clock::now();
   swap_in(run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false));
-  at::set_num_threads(train_threads_);
   wait_seconds_ += seconds_since(start);
   ++steps_waited_;
   state_.next_refresh_step = state_.step + options_.refresh_every;
@@ -387,7 +386,7 @@ void Trainer::finish(TrainSummary& summary) {
     state_.best_step = state_.step;
     write_model_dir_atomic(model_->encoder(), best_dir_);
   } else {
-    chosen = load_encoder(best_dir_, {});
+    chosen = load_encoder(best_dir_, encode_options(options_, total_threads_));
     summary.dev_mrr10 = state_.best_dev_mrr10;
     for (const RefreshEvent& e : state_.refreshes)
       if (e.snapshot_step == state_.best_step) summary.dev_ndcg10 = e.dev_ndcg10;
