@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "denser/common/error.h"
+#include "denser/common/memory.h"
 #include "denser/data/collection.h"
 #include "denser/encode/encoder.h"
 #include "denser/index/vector_index.h"
@@ -95,6 +96,8 @@ nlohmann::json run(const Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool tuned_malloc = denser::tune_allocator_for_tensors();
+  (void)tuned_malloc;
   CLI::App app{"One-query, one-thread dense retrieval latency (encode + search); prints JSON"};
   Args args;
   app.add_option("--model", args.model, "Model directory that encoded the indexed corpus")->required();

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "denser/common/error.h"
+#include "denser/common/memory.h"
 #include "denser/common/io.h"
 #include "denser/data/readers.h"
 #include "denser/encode/transformer.h"
@@ -57,6 +58,8 @@ struct Args {
   std::string work_dir;
   double tolerance = 1e-4;
   bool no_onednn = false;
+  bool peer_tuned_malloc = false;  // give the Python peer denser's malloc settings too
+  bool tuned_malloc = false;       // whether denser's side runs with them (set in main)
 };
 
 /// A padded batch: (batch, seq) int64 ids and attention mask.
@@ -228,7 +231,9 @@ TrainResult denser_train(TransformerEncoder& enc, const std::vector<TrainBatch>&
 
 nlohmann::json run_peer(const Args& args, const std::string& model_dir, const std::string& request,
                         const std::string& embeddings) {
-  std::string cmd = "'" + args.python + "' '" + args.peer + "' '" + model_dir + "' '" + request + "' '" + embeddings + "'";
+  // The same settings denser::tune_allocator_for_tensors() makes, through glibc's variables.
+  std::string env = args.peer_tuned_malloc ? "MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 " : "";
+  std::string cmd = env + "'" + args.python + "' '" + args.peer + "' '" + model_dir + "' '" + request + "' '" + embeddings + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
   DENSER_CHECK(pipe, "cannot start the Python peer: ", cmd);
   std::string text;
@@ -348,8 +353,12 @@ nlohmann::json run(const Args& args) {
                      {"python_mean_s_per_step", peer["train_mean_step"]}}},
           {"checks", {{"first_batch_max_abs_diff", diff}, {"denser_losses", mine_train.check},
                       {"python_losses", peer_check}}},
-          {"engines", {{"denser", "libtorch C++; inference matmuls through oneDNN, training on plain libtorch"},
-                       {"python", "torch " + peer["torch_version"].get<std::string>() + ", default CPU path"}}},
+          {"engines", {{"denser", args.no_onednn ? "libtorch C++, plain libtorch throughout"
+                                                 : "libtorch C++; inference matmuls through oneDNN, training on plain libtorch"},
+                       {"python", "torch " + peer["torch_version"].get<std::string>() + ", default CPU path"},
+                       {"denser_malloc", args.tuned_malloc ? "tuned (no mmap blocks, 1 GiB trim threshold)" : "glibc defaults"},
+                       {"python_malloc", args.peer_tuned_malloc ? "tuned through MALLOC_MMAP_MAX_/MALLOC_TRIM_THRESHOLD_"
+                                                                : "glibc defaults"}}},
           {"machine", m}};
 }
 
@@ -357,6 +366,7 @@ nlohmann::json run(const Args& args) {
 
 int main(int argc, char** argv) {
   Args args;
+  args.tuned_malloc = denser::tune_allocator_for_tensors();
   CLI::App app{"denser's transformer encoder against the same BERT in PyTorch Python: encoding and training"};
   app.add_option("--preset", args.preset, "Model preset: tiny, small or base (random weights)");
   app.add_option("--threads", args.threads, "Intra-op threads on both sides");
@@ -374,6 +384,8 @@ int main(int argc, char** argv) {
   app.add_option("--peer", args.peer, "Path of bench/python/bert_peer.py");
   app.add_option("--work-dir", args.work_dir, "Where the model and batches go (default /tmp/denser-bench-encoder-PRESET)");
   app.add_option("--tolerance", args.tolerance, "Largest allowed embedding difference on the first batch");
+  app.add_flag("--peer-tuned-malloc", args.peer_tuned_malloc,
+               "Run the Python peer with denser's malloc settings (glibc environment variables)");
   app.add_flag("--no-onednn", args.no_onednn, "Run denser's inference on plain libtorch too (no oneDNN route)");
   CLI11_PARSE(app, argc, argv);
   if (args.no_onednn) denser::encode_internal::set_use_onednn(false);
