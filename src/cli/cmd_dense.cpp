@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/retriever_args.h"
 #include "cli/snippets.h"
 #include "denser/common/error.h"
 #include "denser/data/collection.h"
@@ -22,6 +23,7 @@
 #include "denser/encode/transformer.h"
 #include "denser/index/embeddings.h"
 #include "denser/index/vector_index.h"
+#include "denser/search/retriever.h"
 #include "denser/text/tokenizer.h"
 #include "denser/text/wordpiece.h"
 #include "denser/common/timer.h"
@@ -195,98 +197,74 @@ void register_encode(CLI::App& app) {
 // ---------------------------------------------------------------- search
 
 struct SearchArgs {
-  std::string model;
-  std::string index;
+  RetrieverArgs retriever;
   std::string collection;
   std::string split = "test";
   std::string run;
   std::string query;
-  std::string tag = "denser-dense";
+  std::string tag;
   size_t k = 1000;
   bool k_given = false;
-  int threads = 0;
-  int ef_search = 0;
-  int nprobe = 0;
-  int batch_size = 32;
-  int max_length = 64;
-  std::string device = "cpu";
 };
 
-std::unique_ptr<Encoder> open_query_encoder(const SearchArgs& args, const VectorIndex& index) {
-  EncodeOptions options;
-  options.batch_size = args.batch_size;
-  options.num_threads = args.threads;
-  options.device = args.device;
-  options.query_max_length = args.max_length;
-  auto encoder = load_encoder(args.model, options);
-  DENSER_CHECK(encoder->dim() == static_cast<int>(index.dim()), "search: model ", args.model, " outputs dim ",
-               encoder->dim(), " but index ", args.index, " holds dim ", index.dim());
-  index.check_fingerprint(encoder->fingerprint());
-  return encoder;
+void print_stage(const char* name, double ms, bool& first) {
+  if (ms < 0) return;
+  std::printf("%s%s %.2f ms", first ? "" : ", ", name, ms);
+  first = false;
 }
 
-void run_adhoc(const SearchArgs& args, const VectorIndex& index, Encoder& encoder) {
-  const size_t k = args.k_given ? args.k : 10;
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<float> q(static_cast<size_t>(encoder.dim()));
-  const std::string_view text = args.query;
-  encoder.encode_queries(std::span(&text, 1), q);
-  VectorSearchParams params{args.ef_search, args.nprobe};
-  const VectorSearchResults results = index.search(1, q, k, params, args.threads);
-  const double seconds = seconds_since(start);
+void run_adhoc(const SearchArgs& args, Retriever& retriever, const RetrievalOptions& options) {
+  const std::vector<std::string> query{args.query};
+  const RetrievalResult result = retriever.search(query, options).at(0);
   std::unordered_map<std::string, std::string> snippets;
   if (!args.collection.empty()) {
     std::vector<std::string> ids;
-    for (const VectorHit& hit : results.hits[0]) ids.push_back(hit.doc_id);
+    for (const RetrievedHit& hit : result.hits) ids.push_back(hit.doc_id);
     snippets = load_snippets(args.collection, ids, 100);
   }
-  std::printf("%zu results for \"%s\" (%.2f ms: encode + search)\n", results.hits[0].size(), args.query.c_str(),
-              seconds * 1e3);
+  std::printf("%zu results for \"%s\" (%s; ", result.hits.size(), args.query.c_str(),
+              retrieval_mode_name(options.mode));
+  bool first = true;
+  print_stage("encode", result.times.encode_ms, first);
+  print_stage("dense", result.times.dense_ms, first);
+  print_stage("prf", result.times.prf_ms, first);
+  print_stage("bm25", result.times.bm25_ms, first);
+  print_stage("fusion", result.times.fusion_ms, first);
+  print_stage("total", result.times.total_ms, first);
+  std::printf(")\n");
   int rank = 0;
-  for (const VectorHit& hit : results.hits[0]) {
+  for (const RetrievedHit& hit : result.hits) {
     std::printf("%3d  %10.5f  %s", ++rank, hit.score, hit.doc_id.c_str());
     if (auto it = snippets.find(hit.doc_id); it != snippets.end()) std::printf("  %s", it->second.c_str());
     std::printf("\n");
   }
 }
 
-void run_split(const SearchArgs& args, const VectorIndex& index, Encoder& encoder) {
+void run_split(const SearchArgs& args, Retriever& retriever, const RetrievalOptions& options) {
   DENSER_CHECK(!args.collection.empty() && !args.run.empty(),
                "search: --collection and --run are required unless --query is given");
-  DENSER_CHECK(args.batch_size > 0, "search: --batch-size must be positive");
   const std::vector<Query> queries = Collection::open(args.collection).queries(args.split);
-  const size_t dim = static_cast<size_t>(encoder.dim());
+  std::string tag = args.tag;
+  if (tag.empty()) {
+    tag = std::string("denser-") + retrieval_mode_name(options.mode);
+    if (options.mode == RetrievalMode::kHybrid) tag += std::string("-") + fusion_method_name(options.fusion);
+    if (options.prf.method != PrfMethod::kNone) tag += std::string("-prf-") + prf_method_name(options.prf.method);
+  }
   const auto start = std::chrono::steady_clock::now();
-  std::vector<float> q(queries.size() * dim);
-  std::vector<std::string_view> batch;
-  for (size_t begin = 0; begin < queries.size(); begin += static_cast<size_t>(args.batch_size)) {
-    const size_t end = std::min(queries.size(), begin + static_cast<size_t>(args.batch_size));
-    batch.clear();
-    for (size_t i = begin; i < end; ++i) batch.emplace_back(queries[i].text);
-    encoder.encode_queries(batch, std::span(q).subspan(begin * dim, (end - begin) * dim));
-  }
-  const double encode_seconds = seconds_since(start);
-  VectorSearchParams params{args.ef_search, args.nprobe};
-  const VectorSearchResults results = index.search(queries.size(), q, args.k, params, args.threads);
+  const Run run = retrieve_run(retriever, queries, options, tag, static_cast<size_t>(args.retriever.batch_size));
   const double seconds = seconds_since(start);
-  Run run;
-  run.tag = args.tag;
-  for (size_t i = 0; i < queries.size(); ++i) {
-    std::vector<RunEntry>& entries = run.results[queries[i].id];
-    for (const VectorHit& hit : results.hits[i]) entries.push_back(RunEntry{hit.doc_id, hit.score});
-  }
   write_trec_run(args.run, run);
-  std::printf("searched %zu queries (split %s, k %zu) in %.3f s: %.1f queries/s (encode %.3f s, search %.3f s)\n",
-              queries.size(), args.split.c_str(), args.k, seconds, seconds > 0 ? queries.size() / seconds : 0.0,
-              encode_seconds, results.stats.seconds);
+  std::printf("searched %zu queries (split %s, mode %s, k %zu) in %.3f s: %.1f queries/s\n", queries.size(),
+              args.split.c_str(), retrieval_mode_name(options.mode), options.k, seconds,
+              seconds > 0 ? queries.size() / seconds : 0.0);
   std::printf("run written to %s\n", args.run.c_str());
 }
 
 void register_search(CLI::App& app) {
   auto args = std::make_shared<SearchArgs>();
-  CLI::App* cmd = app.add_subcommand("search", "Search a dense vector index with a model's query encodings");
-  cmd->add_option("--model", args->model, "Model directory that encoded the indexed corpus")->required();
-  cmd->add_option("--index", args->index, "Vector index written by `denser index dense`")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "search", "Search a collection: dense (--model --index), BM25 (--bm25) or hybrid (all three), optional PRF");
+  add_retriever_options(cmd, args->retriever, true);
   cmd->add_option("--collection", args->collection,
                   "Collection directory holding the queries (with --query: for result snippets)");
   cmd->add_option("--split", args->split, "Query split (queries judged in it)")->capture_default_str();
@@ -294,27 +272,17 @@ void register_search(CLI::App& app) {
   cmd->add_option("--query", args->query, "Search one query typed here and print the top-k instead of a run");
   CLI::Option* k = cmd->add_option("--k", args->k, "Results per query (with --query: default 10)");
   k->capture_default_str();
-  cmd->add_option("--tag", args->tag, "Run tag (last column of the run)")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Encoder and FAISS threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--ef-search", args->ef_search, "HNSW candidate list size (0 = the index's default)")
-      ->capture_default_str();
-  cmd->add_option("--nprobe", args->nprobe, "IVF lists visited per query (0 = the index's default)")
-      ->capture_default_str();
-  cmd->add_option("--batch-size", args->batch_size, "Queries per forward pass")->capture_default_str();
-  cmd->add_option("--max-length", args->max_length, "Subword tokens per query, special tokens included")
-      ->capture_default_str();
-  cmd->add_option("--device", args->device, "cpu or cuda")
-      ->check(CLI::IsMember({"cpu", "cuda"}))
-      ->capture_default_str();
+  cmd->add_option("--tag", args->tag, "Run tag (last column of the run; default from the mode)");
   cmd->callback([args, k] {
     args->k_given = k->count() > 0;
     DENSER_CHECK(args->k > 0, "search: --k must be positive");
-    const std::unique_ptr<VectorIndex> index = VectorIndex::open(args->index);
-    const std::unique_ptr<Encoder> encoder = open_query_encoder(*args, *index);
+    std::unique_ptr<Retriever> retriever = open_retriever(args->retriever, "search");
+    const size_t top = args->query.empty() || args->k_given ? args->k : 10;
+    const RetrievalOptions options = retrieval_options(args->retriever, *retriever, top);
     if (args->query.empty()) {
-      run_split(*args, *index, *encoder);
+      run_split(*args, *retriever, options);
     } else {
-      run_adhoc(*args, *index, *encoder);
+      run_adhoc(*args, *retriever, options);
     }
   });
 }

@@ -14,5 +14,6 @@ void register_index_commands(CLI::App& app);
 void register_dense_commands(CLI::App& app);
 void register_train_command(CLI::App& app);
 void register_demo_command(CLI::App& app);
+void register_serve_command(CLI::App& app);
 
 }  // namespace denser::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   denser::cli::register_dense_commands(app);
   denser::cli::register_train_command(app);
   denser::cli::register_demo_command(app);
+  denser::cli::register_serve_command(app);
 
   // Logging and progress are configured before any subcommand callback runs.
   app.parse_complete_callback([&] {

@@ -254,6 +254,8 @@ std::string FaissVectorIndex::describe() const {
 
 }  // namespace detail
 
+void set_exhaustive_batch_threshold(int nq) { faiss::distance_compute_blas_threshold = std::max(1, nq); }
+
 VectorMetric parse_vector_metric(std::string_view name) {
   if (name == "ip" || name == "inner_product") return VectorMetric::kInnerProduct;
   if (name == "cosine") return VectorMetric::kCosine;

@@ -1,0 +1,101 @@
+// `denser serve`: the search service and web page over a Retriever.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/retriever_args.h"
+#include "denser/common/error.h"
+#include "denser/common/io.h"
+#include "denser/serve/server.h"
+
+namespace denser::cli {
+namespace {
+
+struct ServeArgs {
+  RetrieverArgs retriever;
+  std::string collection;
+  std::string train_log;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int http_threads = 8;
+  std::string token_file;
+  ServerLimits limits;
+};
+
+SearchServer* g_server = nullptr;
+
+extern "C" void on_signal(int) {
+  if (g_server != nullptr) g_server->stop();
+}
+
+// The bearer token: --token-file, else $DENSER_SERVE_TOKEN, else none (a token on the
+// command line would show in ps).
+std::string read_token(const ServeArgs& args) {
+  std::string token;
+  if (!args.token_file.empty()) {
+    token = read_file(args.token_file);
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    DENSER_CHECK(!token.empty(), "serve: token file ", args.token_file, " is empty");
+  } else if (const char* env = std::getenv("DENSER_SERVE_TOKEN"); env != nullptr) {
+    token = env;
+  }
+  for (char c : token)
+    DENSER_CHECK(c > ' ' && c < 127, "serve: the bearer token must be printable ASCII without spaces");
+  return token;
+}
+
+}  // namespace
+
+void register_serve_command(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve search over HTTP: JSON API, Prometheus metrics and a web page");
+  add_retriever_options(cmd, args->retriever, true);
+  cmd->add_option("--collection", args->collection, "Collection directory: titles and snippets in results, GET /doc/{id}");
+  cmd->add_option("--train-log", args->train_log, "A training log (log.jsonl) for the page's training curves");
+  cmd->add_option("--host", args->host, "Address to listen on (loopback by default)")->capture_default_str();
+  cmd->add_option("--port", args->port, "Port (0 = any free port, printed at start)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--http-threads", args->http_threads, "Request-handling threads")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--token-file", args->token_file,
+                  "File holding a bearer token every API call must send (also: $DENSER_SERVE_TOKEN)");
+  cmd->add_option("--max-body", args->limits.max_body_bytes, "Largest request body in bytes")->capture_default_str();
+  cmd->add_option("--max-k", args->limits.max_k, "Largest k a request may ask for")->capture_default_str();
+  cmd->add_option("--max-query-bytes", args->limits.max_query_bytes, "Longest query in UTF-8 bytes")
+      ->capture_default_str();
+  cmd->add_option("--max-batch", args->limits.max_batch, "Most queries in one request")->capture_default_str();
+  cmd->callback([args] {
+    ServerOptions options;
+    options.host = args->host;
+    options.port = args->port;
+    options.http_threads = args->http_threads;
+    options.token = read_token(*args);
+    options.limits = args->limits;
+    options.train_log = args->train_log;
+    std::shared_ptr<Retriever> retriever = open_retriever(args->retriever, "serve");
+    options.defaults = retrieval_options(args->retriever, *retriever, 10);
+    std::shared_ptr<const DocumentStore> docs;
+    if (!args->collection.empty()) docs = DocumentStore::load(args->collection);
+    SearchServer server(retriever, docs, options);
+    int port = server.bind();
+    std::string modes;
+    for (RetrievalMode m : retriever->modes()) modes += std::string(modes.empty() ? "" : ", ") + retrieval_mode_name(m);
+    std::printf("denser serve: http://%s:%d/  (%llu documents; modes %s%s%s)\n", args->host.c_str(), port,
+                static_cast<unsigned long long>(retriever->num_docs()), modes.c_str(),
+                retriever->has_prf() ? "; PRF" : "", options.token.empty() ? "" : "; bearer token required");
+    std::fflush(stdout);
+    g_server = &server;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    server.serve();
+    g_server = nullptr;
+    std::printf("denser serve: stopped\n");
+  });
+}
+
+}  // namespace denser::cli

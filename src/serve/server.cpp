@@ -1,0 +1,540 @@
+#include "denser/serve/server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "denser/common/error.h"
+#include "denser/common/log.h"
+#include "denser/common/timer.h"
+#include "denser/common/utf8.h"
+#include "denser/data/collection.h"
+#include "denser/data/readers.h"
+#include "denser/index/vector_index.h"
+#include "serve/web_page.h"
+
+namespace denser {
+
+std::string_view web_page() { return serve_internal::kIndexHtml; }
+
+// ------------------------------------------------------------------ DocumentStore
+
+std::shared_ptr<DocumentStore> DocumentStore::load(const std::string& collection_dir) {
+  auto store = std::make_shared<DocumentStore>();
+  auto reader = Collection::open(collection_dir).documents();
+  Document doc;
+  while (reader->next(doc)) store->add(std::move(doc.id), std::move(doc.title), std::move(doc.text));
+  return store;
+}
+
+void DocumentStore::add(std::string id, std::string title, std::string text) {
+  docs_.insert_or_assign(std::move(id), Entry{std::move(title), std::move(text)});
+}
+
+const DocumentStore::Entry* DocumentStore::find(std::string_view id) const {
+  auto it = docs_.find(std::string(id));
+  return it == docs_.end() ? nullptr : &it->second;
+}
+
+// ------------------------------------------------------------------ server
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// A request the client got wrong: its status (4xx) and a message for the JSON error.
+struct BadRequest {
+  int status;
+  std::string message;
+};
+
+[[noreturn]] void reject(int status, std::string message) { throw BadRequest{status, std::move(message)}; }
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  // Replace invalid UTF-8 (for example in echoed doc text) instead of throwing mid-response.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, {{"error", {{"status", status}, {"message", message}}}});
+}
+
+// The first `limit` bytes of s cut at a character boundary, whitespace runs folded.
+std::string snippet(std::string_view s, size_t limit) {
+  std::string out;
+  out.reserve(std::min(s.size(), limit + 3));
+  bool space = false;
+  for (char c : s) {
+    bool ws = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (ws) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' '), space = false;
+    out.push_back(c);
+    if (out.size() >= limit) break;
+  }
+  if (out.size() >= limit && out.size() < s.size()) {
+    size_t cut = out.size();
+    while (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0) == 0x80) --cut;  // continuation bytes
+    if (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0) == 0xC0) --cut;     // their lead byte
+    out.resize(cut);
+    out += "...";
+  }
+  return out;
+}
+
+// Latency histogram and counters for /metrics (Prometheus text format).
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> kBuckets{0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                                                   0.1,   0.2,   0.5,   1.0,  2.0,  5.0};
+
+  void record(const std::string& route, int status, double seconds) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    requests_[{route, status}]++;
+    Histogram& h = latency_[route];
+    for (size_t i = 0; i < kBuckets.size(); ++i)
+      if (seconds <= kBuckets[i]) h.counts[i]++;
+    h.count++;
+    h.sum += seconds;
+  }
+
+  std::string render(const Retriever& retriever, size_t in_flight) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string out;
+    auto line = [&](const std::string& s) { out += s, out += '\n'; };
+    line("# HELP denser_requests_total HTTP requests by route and status.");
+    line("# TYPE denser_requests_total counter");
+    for (const auto& [key, n] : requests_)
+      line("denser_requests_total{route=\"" + key.first + "\",status=\"" + std::to_string(key.second) + "\"} " +
+           std::to_string(n));
+    line("# HELP denser_request_errors_total Requests answered with a 4xx or 5xx status.");
+    line("# TYPE denser_request_errors_total counter");
+    uint64_t client = 0, server = 0;
+    for (const auto& [key, n] : requests_) {
+      if (key.second >= 500) {
+        server += n;
+      } else if (key.second >= 400) {
+        client += n;
+      }
+    }
+    line("denser_request_errors_total{class=\"4xx\"} " + std::to_string(client));
+    line("denser_request_errors_total{class=\"5xx\"} " + std::to_string(server));
+    line("# HELP denser_request_duration_seconds Request latency by route.");
+    line("# TYPE denser_request_duration_seconds histogram");
+    for (const auto& [route, h] : latency_) {
+      for (size_t i = 0; i < kBuckets.size(); ++i) {
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", kBuckets[i]);
+        line("denser_request_duration_seconds_bucket{route=\"" + route + "\",le=\"" + le + "\"} " +
+             std::to_string(h.counts[i]));
+      }
+      line("denser_request_duration_seconds_bucket{route=\"" + route + "\",le=\"+Inf\"} " + std::to_string(h.count));
+      char sum[64];
+      std::snprintf(sum, sizeof sum, "%.6f", h.sum);
+      line("denser_request_duration_seconds_sum{route=\"" + route + "\"} " + sum);
+      line("denser_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(h.count));
+    }
+    line("# HELP denser_requests_in_flight Requests being handled now.");
+    line("# TYPE denser_requests_in_flight gauge");
+    line("denser_requests_in_flight " + std::to_string(in_flight));
+    line("# HELP denser_encode_batches_total Query-encoder forward calls (micro-batches).");
+    line("# TYPE denser_encode_batches_total counter");
+    line("denser_encode_batches_total " + std::to_string(retriever.encode_batches()));
+    line("# HELP denser_encoded_queries_total Queries encoded, over all micro-batches.");
+    line("# TYPE denser_encoded_queries_total counter");
+    line("denser_encoded_queries_total " + std::to_string(retriever.encoded_queries()));
+    line("# HELP denser_documents Documents in the index.");
+    line("# TYPE denser_documents gauge");
+    line("denser_documents " + std::to_string(retriever.num_docs()));
+    return out;
+  }
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> counts{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+};
+
+// Constant-time comparison of the presented and expected tokens.
+bool same_token(std::string_view given, std::string_view expected) {
+  size_t diff = given.size() ^ expected.size();
+  for (size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i]) ^ static_cast<unsigned char>(expected[i < expected.size() ? i : 0]);
+  return diff == 0 && !expected.empty();
+}
+
+}  // namespace
+
+struct SearchServer::Impl {
+  std::shared_ptr<Retriever> retriever;
+  std::shared_ptr<const DocumentStore> docs;
+  ServerOptions options;
+  httplib::Server http;
+  Metrics metrics;
+  std::atomic<size_t> in_flight{0};
+  int bound_port = -1;
+  std::thread thread;
+
+  void install_routes();
+  RetrievalOptions parse_options(const json& body, std::vector<std::string>& queries) const;
+  json search(const httplib::Request& req);
+  json training_log() const;
+  // Runs handler with error mapping and metrics under `route`.
+  template <typename Fn>
+  void guarded(const std::string& route, const httplib::Request& req, httplib::Response& res, Fn&& handler);
+};
+
+template <typename Fn>
+void SearchServer::Impl::guarded(const std::string& route, const httplib::Request& req, httplib::Response& res,
+                                 Fn&& handler) {
+  auto start = Clock::now();
+  in_flight.fetch_add(1);
+  try {
+    if (!options.token.empty() && route != "/health" && route != "/") {
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string prefix = "Bearer ";
+      if (auth.compare(0, prefix.size(), prefix) != 0 || !same_token(std::string_view(auth).substr(prefix.size()),
+                                                                      options.token)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        reject(401, "missing or wrong bearer token (send \"Authorization: Bearer <token>\")");
+      }
+    }
+    handler();
+  } catch (const BadRequest& e) {
+    send_error(res, e.status, e.message);
+  } catch (const std::exception& e) {
+    DENSER_LOG_WARN("serve: ", req.method, " ", req.path, ": internal error: ", e.what());
+    send_error(res, 500, std::string("internal error: ") + e.what());
+  }
+  in_flight.fetch_sub(1);
+  metrics.record(route, res.status, seconds_since(start));
+}
+
+namespace {
+
+const json& field(const json& body, const char* name) {
+  static const json null_value;
+  auto it = body.find(name);
+  return it == body.end() ? null_value : *it;
+}
+
+size_t positive_int(const json& value, const char* name, size_t max) {
+  if (!value.is_number_integer()) reject(400, std::string("\"") + name + "\" must be an integer");
+  if (value.is_number_unsigned() ? value.get<uint64_t>() == 0 : value.get<int64_t>() <= 0)
+    reject(400, std::string("\"") + name + "\" must be positive");
+  uint64_t v = value.get<uint64_t>();
+  if (v > max) reject(400, std::string("\"") + name + "\" is " + std::to_string(v) + ", above the limit of " +
+                               std::to_string(max));
+  return static_cast<size_t>(v);
+}
+
+double number_in(const json& value, const char* name, double lo, double hi) {
+  if (!value.is_number()) reject(400, std::string("\"") + name + "\" must be a number");
+  double v = value.get<double>();
+  if (!(v >= lo && v <= hi)) reject(400, std::string("\"") + name + "\" must lie in [" + json(lo).dump() + ", " +
+                                             json(hi).dump() + "]");
+  return v;
+}
+
+std::string string_field(const json& value, const char* name) {
+  if (!value.is_string()) reject(400, std::string("\"") + name + "\" must be a string");
+  return value.get<std::string>();
+}
+
+}  // namespace
+
+RetrievalOptions SearchServer::Impl::parse_options(const json& body, std::vector<std::string>& queries) const {
+  static const std::set<std::string> known{"query", "queries", "k", "mode", "fusion", "alpha", "prf", "rrf_k",
+                                           "fusion_depth"};
+  if (!body.is_object()) reject(400, "the request body must be a JSON object");
+  for (const auto& item : body.items())
+    if (known.count(item.key()) == 0) reject(400, "unknown field \"" + item.key() + "\"");
+  const ServerLimits& limits = options.limits;
+
+  const json& query = field(body, "query");
+  const json& many = field(body, "queries");
+  if (query.is_null() == many.is_null()) reject(400, "give exactly one of \"query\" (a string) and \"queries\" (an array)");
+  if (!query.is_null()) {
+    queries.push_back(string_field(query, "query"));
+  } else {
+    if (!many.is_array()) reject(400, "\"queries\" must be an array of strings");
+    if (many.empty()) reject(400, "\"queries\" is empty");
+    if (many.size() > limits.max_batch)
+      reject(413, "\"queries\" holds " + std::to_string(many.size()) + " queries, above the limit of " +
+                      std::to_string(limits.max_batch));
+    for (const json& q : many) queries.push_back(string_field(q, "queries[]"));
+  }
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const std::string& q = queries[i];
+    std::string where = queries.size() == 1 ? "the query" : "query " + std::to_string(i);
+    if (q.size() > limits.max_query_bytes)
+      reject(413, where + " is " + std::to_string(q.size()) + " bytes, above the limit of " +
+                      std::to_string(limits.max_query_bytes));
+    if (utf8::find_invalid(q) != std::string::npos) reject(400, where + " is not valid UTF-8");
+    if (q.find_first_not_of(" \t\r\n") == std::string::npos) reject(400, where + " is empty");
+  }
+
+  RetrievalOptions out = options.defaults;
+  if (const json& k = field(body, "k"); !k.is_null()) out.k = positive_int(k, "k", limits.max_k);
+  if (const json& mode = field(body, "mode"); !mode.is_null()) {
+    std::string name = string_field(mode, "mode");
+    if (name != "dense" && name != "bm25" && name != "hybrid")
+      reject(400, "unknown mode \"" + name + "\" (expected dense, bm25 or hybrid)");
+    out.mode = parse_retrieval_mode(name);
+  }
+  auto modes = retriever->modes();
+  if (std::find(modes.begin(), modes.end(), out.mode) == modes.end())
+    reject(400, std::string("mode ") + retrieval_mode_name(out.mode) + " is not available on this server");
+  if (const json& fusion = field(body, "fusion"); !fusion.is_null()) {
+    std::string name = string_field(fusion, "fusion");
+    if (name != "rrf" && name != "linear") reject(400, "unknown fusion \"" + name + "\" (expected rrf or linear)");
+    out.fusion = parse_fusion_method(name);
+  }
+  if (const json& alpha = field(body, "alpha"); !alpha.is_null()) out.alpha = number_in(alpha, "alpha", 0, 1);
+  if (const json& rrf_k = field(body, "rrf_k"); !rrf_k.is_null()) out.rrf_k = number_in(rrf_k, "rrf_k", 0, 1e6);
+  if (const json& depth = field(body, "fusion_depth"); !depth.is_null())
+    out.fusion_depth = positive_int(depth, "fusion_depth", limits.max_k);
+  out.prf = PrfOptions{};
+  if (const json& prf = field(body, "prf"); !prf.is_null()) {
+    std::string method;
+    if (prf.is_string()) {
+      method = prf.get<std::string>();
+    } else if (prf.is_object()) {
+      static const std::set<std::string> prf_known{"method", "depth", "alpha", "beta"};
+      for (const auto& item : prf.items())
+        if (prf_known.count(item.key()) == 0) reject(400, "unknown field \"prf." + item.key() + "\"");
+      method = string_field(field(prf, "method"), "prf.method");
+      if (const json& d = field(prf, "depth"); !d.is_null()) out.prf.depth = positive_int(d, "prf.depth", limits.max_prf_depth);
+      if (const json& a = field(prf, "alpha"); !a.is_null()) out.prf.alpha = static_cast<float>(number_in(a, "prf.alpha", -10, 10));
+      if (const json& b = field(prf, "beta"); !b.is_null()) out.prf.beta = static_cast<float>(number_in(b, "prf.beta", -10, 10));
+    } else {
+      reject(400, "\"prf\" must be a method name or an object {\"method\", \"depth\", \"alpha\", \"beta\"}");
+    }
+    if (method != "none" && method != "average" && method != "rocchio")
+      reject(400, "unknown PRF method \"" + method + "\" (expected none, average or rocchio)");
+    out.prf.method = parse_prf_method(method);
+    if (out.prf.method != PrfMethod::kNone) {
+      if (out.mode == RetrievalMode::kBm25) reject(400, "PRF works on the dense side; mode bm25 has none");
+      if (!retriever->has_prf()) reject(400, "PRF is not available: the server was started without --embeddings");
+    }
+  }
+  return out;
+}
+
+json SearchServer::Impl::search(const httplib::Request& req) {
+  json body;
+  try {
+    body = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    reject(400, std::string("the body is not valid JSON: ") + e.what());
+  }
+  std::vector<std::string> queries;
+  RetrievalOptions opts = parse_options(body, queries);
+  std::vector<RetrievalResult> results = retriever->search(queries, opts);
+  json out = {{"mode", retrieval_mode_name(opts.mode)}, {"results", json::array()}};
+  for (size_t i = 0; i < results.size(); ++i) {
+    json hits = json::array();
+    uint32_t rank = 0;
+    for (const RetrievedHit& hit : results[i].hits) {
+      json h = {{"rank", ++rank}, {"id", hit.doc_id}, {"score", hit.score}};
+      if (hit.dense_rank) h["dense_rank"] = hit.dense_rank;
+      if (hit.bm25_rank) h["bm25_rank"] = hit.bm25_rank;
+      if (docs) {
+        if (const DocumentStore::Entry* e = docs->find(hit.doc_id)) {
+          h["title"] = e->title;
+          h["snippet"] = snippet(e->text, options.snippet_chars);
+        }
+      }
+      hits.push_back(std::move(h));
+    }
+    json timing = json::object();
+    const StageTimes& t = results[i].times;
+    auto add = [&](const char* name, double ms) {
+      if (ms >= 0) timing[name] = std::round(ms * 1000) / 1000;
+    };
+    add("encode", t.encode_ms), add("dense", t.dense_ms), add("prf", t.prf_ms), add("bm25", t.bm25_ms);
+    add("fusion", t.fusion_ms), add("total", t.total_ms);
+    out["results"].push_back({{"query", queries[i]}, {"hits", std::move(hits)}, {"timing_ms", std::move(timing)}});
+  }
+  return out;
+}
+
+json SearchServer::Impl::training_log() const {
+  if (options.train_log.empty()) return {{"available", false}};
+  std::ifstream in(options.train_log);
+  if (!in) return {{"available", false}, {"path", options.train_log}, {"message", "cannot read the log"}};
+  json records = json::array();
+  std::string line;
+  size_t skipped = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    try {
+      records.push_back(json::parse(line));
+    } catch (const json::parse_error&) {
+      ++skipped;  // a line being written right now, or damage: the rest still plots
+    }
+  }
+  return {{"available", true}, {"path", options.train_log}, {"records", std::move(records)}, {"skipped_lines", skipped}};
+}
+
+void SearchServer::Impl::install_routes() {
+  const ServerLimits& limits = options.limits;
+  http.set_payload_max_length(limits.max_body_bytes);
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which lets a second
+  // server bind the same port silently and take half of the connections.
+  // No Nagle: headers and body go out as separate writes, and with Nagle plus the client's
+  // delayed ACK every response waited ~40 ms (measured with wrk).
+  http.set_tcp_nodelay(true);
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+  });
+  http.set_read_timeout(10, 0);
+  http.set_write_timeout(10, 0);
+  http.set_keep_alive_max_count(1000);
+  const int threads = std::max(1, options.http_threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+
+  http.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+    guarded("/", req, res, [&] { res.set_content(std::string(web_page()), "text/html; charset=utf-8"); });
+  });
+  http.Get("/health", [this](const httplib::Request& req, httplib::Response& res) {
+    guarded("/health", req, res, [&] {
+      json modes = json::array();
+      for (RetrievalMode m : retriever->modes()) modes.push_back(retrieval_mode_name(m));
+      send_json(res, 200, {{"status", "ok"}, {"docs", retriever->num_docs()}, {"modes", modes},
+                           {"prf", retriever->has_prf()}, {"model", retriever->model_fingerprint()},
+                           {"default_mode", retrieval_mode_name(options.defaults.mode)},
+                           {"documents_loaded", docs ? docs->size() : 0}});
+    });
+  });
+  http.Post("/search", [this](const httplib::Request& req, httplib::Response& res) {
+    guarded("/search", req, res, [&] { send_json(res, 200, search(req)); });
+  });
+  http.Get(R"(/doc/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+    guarded("/doc", req, res, [&] {
+      const std::string id = req.matches[1];
+      if (!docs) reject(404, "documents are not loaded (start the server with --collection)");
+      const DocumentStore::Entry* e = docs->find(id);
+      if (e == nullptr) reject(404, "no document with id \"" + id + "\"");
+      send_json(res, 200, {{"id", id}, {"title", e->title}, {"text", e->text}});
+    });
+  });
+  http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+    guarded("/metrics", req, res, [&] {
+      res.set_content(metrics.render(*retriever, in_flight.load()), "text/plain; version=0.0.4; charset=utf-8");
+    });
+  });
+  http.Get("/api/training", [this](const httplib::Request& req, httplib::Response& res) {
+    guarded("/api/training", req, res, [&] { send_json(res, 200, training_log()); });
+  });
+  // Known routes with the wrong method: 405 with Allow.
+  auto not_allowed = [this](const std::string& route, const std::string& allow) {
+    return [this, route, allow](const httplib::Request& req, httplib::Response& res) {
+      guarded(route, req, res, [&] {
+        res.set_header("Allow", allow);
+        reject(405, "method " + req.method + " is not allowed on " + route + " (use " + allow + ")");
+      });
+    };
+  };
+  http.Get("/search", not_allowed("/search", "POST"));
+  http.Put("/search", not_allowed("/search", "POST"));
+  http.Delete("/search", not_allowed("/search", "POST"));
+  http.Post("/health", not_allowed("/health", "GET"));
+  http.Post("/metrics", not_allowed("/metrics", "GET"));
+  http.Post(R"(/doc/(.*))", not_allowed("/doc", "GET"));
+
+  // Unrouted paths, oversized bodies and other protocol errors httplib answers itself:
+  // give them the JSON error body too.
+  http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string message;
+    switch (res.status) {
+      case 404: message = "no route " + req.method + " " + req.path; break;
+      case 413: message = "the body is larger than the limit of " + std::to_string(options.limits.max_body_bytes) + " bytes"; break;
+      case 400: message = "malformed HTTP request"; break;
+      default: message = "HTTP error " + std::to_string(res.status);
+    }
+    send_error(res, res.status, message);
+    if (res.status == 404 || res.status == 413 || res.status == 400) metrics.record("other", res.status, 0);
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
+    std::string what = "internal error";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what += std::string(": ") + e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, what);
+  });
+}
+
+SearchServer::SearchServer(std::shared_ptr<Retriever> retriever, std::shared_ptr<const DocumentStore> docs,
+                           ServerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  DENSER_CHECK(retriever, "serve: no retriever");
+  impl_->retriever = std::move(retriever);
+  impl_->docs = std::move(docs);
+  impl_->options = std::move(options);
+  auto modes = impl_->retriever->modes();
+  if (std::find(modes.begin(), modes.end(), impl_->options.defaults.mode) == modes.end())
+    impl_->options.defaults.mode = modes.back();  // hybrid when both sides exist
+  // Micro-batches are a few queries: let them share one pass over a Flat index.
+  set_exhaustive_batch_threshold(2);
+  impl_->install_routes();
+}
+
+SearchServer::~SearchServer() { stop(); }
+
+int SearchServer::bind() {
+  const ServerOptions& o = impl_->options;
+  DENSER_CHECK(o.port >= 0 && o.port <= 65535, "serve: port ", o.port, " is out of range");
+  int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host) : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
+  DENSER_CHECK(port > 0, "serve: cannot listen on ", o.host, ":", o.port,
+               " (address in use, a privileged port, or not an address of this machine)");
+  impl_->bound_port = port;
+  return port;
+}
+
+void SearchServer::serve() {
+  DENSER_CHECK(impl_->bound_port > 0, "serve: bind() first");
+  impl_->http.listen_after_bind();
+}
+
+int SearchServer::start() {
+  int port = bind();
+  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+  while (!impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return port;
+}
+
+void SearchServer::stop() {
+  if (!impl_) return;
+  impl_->http.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+int SearchServer::port() const { return impl_->bound_port; }
+
+}  // namespace denser
