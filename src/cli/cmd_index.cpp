@@ -11,6 +11,7 @@
 #include "denser/common/io.h"
 #include "denser/common/progress.h"
 #include "denser/index/embeddings.h"
+#include "denser/index/sharded_index.h"
 #include "denser/index/vector_index.h"
 #include "denser/common/timer.h"
 
@@ -26,6 +27,7 @@ struct DenseArgs {
   std::string metric = "ip";
   uint64_t train_sample = 100000;
   int threads = 0;
+  int shards = 1;
 };
 
 // Training rows: all of them when they fit the sample, else evenly spaced rows (a
@@ -41,9 +43,9 @@ std::vector<float> training_sample(const Embeddings& emb, uint64_t sample, uint6
   return x;
 }
 
-void run_dense(const DenseArgs& args) {
-  const auto start = std::chrono::steady_clock::now();
-  const Embeddings emb = Embeddings::open(args.embeddings);
+// Builds one index over rows [first, last) of the embeddings and saves it to `out`.
+std::unique_ptr<VectorIndex> build_index(const DenseArgs& args, const Embeddings& emb, uint64_t first, uint64_t last,
+                                         const std::string& out, const std::string& label) {
   VectorIndexOptions options;
   options.dim = emb.dim();
   options.factory = args.factory;
@@ -53,28 +55,52 @@ void run_dense(const DenseArgs& args) {
   if (index->needs_training()) {
     DENSER_CHECK(args.train_sample > 0, "--train-sample must be positive: index '", args.factory,
                  "' needs training");
+    // Every shard trains on the same sample of the whole file, so their quantizers agree.
     uint64_t n = 0;
     const std::vector<float> sample = training_sample(emb, args.train_sample, n);
     index->train(n, sample, args.threads);
   }
-  const uint64_t total = emb.num_rows();
-  auto progress = make_progress("index", total, "vectors");
+  auto progress = make_progress(label, last - first, "vectors");
   std::vector<float> batch;
-  for (uint64_t begin = 0; begin < total; begin += kAddBatchRows) {
-    const uint64_t end = std::min(total, begin + kAddBatchRows);
+  for (uint64_t begin = first; begin < last; begin += kAddBatchRows) {
+    const uint64_t end = std::min(last, begin + kAddBatchRows);
     batch.resize((end - begin) * emb.dim());
     emb.rows(begin, end, batch.data());
     index->add(std::span(emb.ids()).subspan(begin, end - begin), batch, args.threads);
     progress->advance(end - begin);
   }
   progress->finish();
-  index->save(args.out);
-  std::printf("indexed %llu vectors of dim %u with factory '%s' (%s) in %.2f s\n",
-              static_cast<unsigned long long>(index->num_vectors()), index->dim(), index->factory().c_str(),
-              vector_metric_name(index->metric()), seconds_since(start));
-  std::printf("index %s: %llu bytes (FAISS index %llu bytes)\n", args.out.c_str(),
-              static_cast<unsigned long long>(file_size(args.out)),
-              static_cast<unsigned long long>(index->memory_bytes()));
+  index->save(out);
+  return index;
+}
+
+void run_dense(const DenseArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  const Embeddings emb = Embeddings::open(args.embeddings);
+  const uint64_t total = emb.num_rows();
+  DENSER_CHECK(args.shards >= 1 && static_cast<uint64_t>(args.shards) <= std::max<uint64_t>(total, 1),
+               "--shards must lie in [1, ", total, "] (the number of vectors)");
+  if (args.shards == 1) {
+    auto index = build_index(args, emb, 0, total, args.out, "index");
+    std::printf("indexed %llu vectors of dim %u with factory '%s' (%s) in %.2f s\n",
+                static_cast<unsigned long long>(index->num_vectors()), index->dim(), index->factory().c_str(),
+                vector_metric_name(index->metric()), seconds_since(start));
+    std::printf("index %s: %llu bytes (FAISS index %llu bytes)\n", args.out.c_str(),
+                static_cast<unsigned long long>(file_size(args.out)),
+                static_cast<unsigned long long>(index->memory_bytes()));
+    return;
+  }
+  std::vector<std::string> paths;
+  for (int s = 0; s < args.shards; ++s) {
+    const uint64_t first = total * static_cast<uint64_t>(s) / static_cast<uint64_t>(args.shards);
+    const uint64_t last = total * static_cast<uint64_t>(s + 1) / static_cast<uint64_t>(args.shards);
+    paths.push_back(args.out + ".shard-" + std::to_string(s));
+    build_index(args, emb, first, last, paths.back(), "shard " + std::to_string(s));
+  }
+  const uint64_t n = write_sharded_manifest(args.out, paths);
+  std::printf("indexed %llu vectors of dim %u with factory '%s' in %d shards in %.2f s\n",
+              static_cast<unsigned long long>(n), emb.dim(), args.factory.c_str(), args.shards, seconds_since(start));
+  std::printf("manifest %s; shards %s ... %s\n", args.out.c_str(), paths.front().c_str(), paths.back().c_str());
 }
 
 void register_dense(CLI::App& group) {
@@ -93,7 +119,24 @@ void register_dense(CLI::App& group) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads for training and adding (0 = all cores)")
       ->capture_default_str();
+  cmd->add_option("--shards", args->shards,
+                  "Split the vectors into this many shard indexes (OUT.shard-N) under a manifest OUT")
+      ->capture_default_str();
   cmd->callback([args] { run_dense(*args); });
+}
+
+void register_shards(CLI::App& group) {
+  auto out = std::make_shared<std::string>();
+  auto shards = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = group.add_subcommand(
+      "shards", "Write a sharded-index manifest over vector indexes built separately (in the order given)");
+  cmd->add_option("--out", *out, "Manifest file to write (replaced atomically)")->required();
+  cmd->add_option("shard", *shards, "Shard index files, in order")->required();
+  cmd->callback([out, shards] {
+    const uint64_t n = write_sharded_manifest(*out, *shards);
+    std::printf("manifest %s: %zu shards, %llu vectors\n", out->c_str(), shards->size(),
+                static_cast<unsigned long long>(n));
+  });
 }
 
 void register_info(CLI::App& group) {
@@ -119,6 +162,7 @@ void register_index_commands(CLI::App& app) {
   CLI::App* group = app.add_subcommand("index", "Build and inspect dense vector indexes");
   group->require_subcommand(1);
   register_dense(*group);
+  register_shards(*group);
   register_info(*group);
 }
 

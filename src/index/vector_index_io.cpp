@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "denser/common/error.h"
+#include "denser/index/sharded_index.h"
 #include "denser/common/io.h"
 #include "index/faiss_vector_index.h"
 
@@ -119,6 +120,7 @@ void FaissVectorIndex::save(const std::string& path) const {
 }  // namespace detail
 
 std::unique_ptr<VectorIndex> VectorIndex::open(const std::string& path) {
+  if (is_sharded_manifest(path)) return open_sharded_index(path);
   const MappedFile file = MappedFile::open(path);
   const uint8_t* data = file.data();
   const size_t size = file.size();
