@@ -6,7 +6,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev snowball-data
   libtorch-dev libfaiss-dev python3-torch libopenblas0-pthread
-  chromium chromium-driver wrk curl
+  libgloo-dev chromium chromium-driver wrk curl
 )
 missing=()
 for p in "${packages[@]}"; do

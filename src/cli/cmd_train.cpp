@@ -26,6 +26,7 @@ struct TrainArgs {
   bool no_in_batch = false;
   bool bigrams = false;
   bool wait_first_refresh = false;
+  bool distributed = false;
   CLI::Option* encoder = nullptr;  // the two flags that choose the preset's defaults
   CLI::Option* preset = nullptr;
   std::vector<std::pair<CLI::Option*, std::function<void(TrainOptions&)>>> given;
@@ -66,6 +67,7 @@ TrainOptions resolve(TrainArgs& args, const std::string& collection) {
   if (args.no_in_batch) options.in_batch_negatives = false;
   if (args.bigrams) options.ngram_bigrams = true;
   if (args.wait_first_refresh) options.wait_first_refresh = true;
+  if (args.distributed) options.distributed = true;
   options.collection = collection;
   return options;
 }
@@ -117,6 +119,9 @@ void register_train_command(CLI::App& app) {
   cmd->add_flag("--no-in-batch", args->no_in_batch, "Do not use the other queries' documents as negatives");
   cmd->add_flag("--wait-first-refresh", args->wait_first_refresh,
                 "Async: wait for the first ANCE negatives instead of training on BM25's meanwhile");
+  cmd->add_flag("--distributed", args->distributed,
+                "Data-parallel over processes: launch one per rank with MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK "
+                "(--batch-size is the global batch)");
   cmd->callback([args, collection] {
     const TrainOptions options = resolve(*args, *collection);
     TrainHooks hooks;

@@ -29,6 +29,11 @@ void print_train_event(std::string_view json_line) {
 }
 
 void print_train_summary(const TrainOptions& options, const TrainSummary& s) {
+  if (s.rank != 0) {
+    std::printf("rank %d of %d: trained %lld steps; rank 0 writes the model and the log\n", s.rank, s.world_size,
+                static_cast<long long>(s.steps));
+    return;
+  }
   std::printf("trained %lld steps in %.1f s (%s refresh; the trainer waited %.1f s over %lld refreshes)\n",
               static_cast<long long>(s.steps), s.seconds, options.refresh.c_str(), s.refresh_wait_seconds,
               static_cast<long long>(s.steps_that_waited));

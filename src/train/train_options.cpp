@@ -51,6 +51,7 @@ void visit_fields(TrainOptions& o, Visitor&& v) {
   v("keep_checkpoints", o.keep_checkpoints);
   v("log_every", o.log_every);
   v("threads", o.threads);
+  v("distributed", o.distributed);
   v("encode_batch_size", o.encode_batch_size);
 }
 

@@ -21,6 +21,7 @@
 #include "denser/common/timer.h"
 #include "denser/train/train.h"
 #include "train/checkpoint.h"
+#include "train/distributed.h"
 #include "train/negatives.h"
 #include "train/optimizer.h"
 #include "train/refresher.h"
@@ -40,6 +41,7 @@ using nlohmann::json;
 class TrainLog {
  public:
   TrainLog(const std::string& path, bool resume, int64_t resume_step, const TrainHooks& hooks) : hooks_(hooks) {
+    if (path.empty()) return;  // a distributed run's other ranks: rank 0 keeps the log
     std::string kept;
     if (resume && file_exists(path)) {
       std::istringstream in(read_file(path));
@@ -56,6 +58,7 @@ class TrainLog {
     if (file_) std::fclose(file_);
   }
   void write(const json& j) {
+    if (file_ == nullptr) return;
     const std::string line = j.dump();
     std::fprintf(file_, "%s\n", line.c_str());
     std::fflush(file_);
@@ -125,6 +128,8 @@ class Trainer {
   void swap_in(RefreshOutput out);
   Batch next_batch();
   double train_step();
+  double forward_backward(const Batch& b);
+  void share_refresh(std::optional<RefreshOutput> ready);
   void checkpoint();
   void finish(TrainSummary& summary);
   json step_record(double loss, double lr, double examples_per_second) const;
@@ -149,20 +154,37 @@ class Trainer {
   int64_t resumed_from_ = 0;
   double wait_seconds_ = 0.0;
   int64_t steps_waited_ = 0;
+  std::unique_ptr<Distributed> dist_;  // distributed runs only
+  bool main_ = true;                   // rank 0 (or not distributed)
 };
 
 void Trainer::setup() {
   at::set_num_threads(train_threads_);
+  if (options_.distributed) {
+    const DistributedEnv env = DistributedEnv::from_environment();
+    DENSER_CHECK(options_.batch_size % env.world_size == 0, "train --distributed: the global batch size ",
+                 options_.batch_size, " must be a multiple of WORLD_SIZE ", env.world_size);
+    dist_ = std::make_unique<Distributed>(env);
+    main_ = dist_->is_main();
+  }
   data_ = load_training_data(options_);
   std::optional<std::string> checkpoint;
   if (resume_) {
     checkpoint = latest_checkpoint(checkpoints_);
     if (!checkpoint) DENSER_LOG_WARN("--resume: no checkpoint in ", checkpoints_, "; starting from step 0");
-  } else {
+  } else if (main_) {
     DENSER_CHECK(!latest_checkpoint(checkpoints_), out_dir_,
                  " already holds a training run (", checkpoints_, "); continue it with --resume or choose another --out");
   }
-  fs::create_directories(training_dir_);
+  if (dist_) {
+    // Every rank resumes from the same step, or none does.
+    torch::Tensor step = torch::tensor({checkpoint ? read_trainer_state(*checkpoint).step : int64_t{-1}}, torch::kLong);
+    std::vector<torch::Tensor> steps = dist_->all_gather(step);
+    for (const torch::Tensor& s : steps)
+      DENSER_CHECK(s.item<int64_t>() == step.item<int64_t>(), "train --distributed: the ranks see different checkpoints",
+                   " (each rank must read the same --out, e.g. on a shared file system)");
+  }
+  if (main_) fs::create_directories(training_dir_);
   if (checkpoint) {
     state_ = read_trainer_state(*checkpoint);
     check_resumable(options_, state_.options_json, *checkpoint + "/state.json");
@@ -175,7 +197,12 @@ void Trainer::setup() {
     state_.next_refresh_step = options_.negatives == "ance" ? options_.warmup_negative_steps : options_.refresh_every;
   }
   state_.options_json = options_.to_json();
-  write_file_atomic(training_dir_ + "/train_config.json", state_.options_json);
+  if (main_) write_file_atomic(training_dir_ + "/train_config.json", state_.options_json);
+  if (dist_) {
+    // Every rank starts from rank 0's weights.
+    torch::NoGradGuard no_grad;
+    for (torch::Tensor& p : model_->parameters()) dist_->broadcast(p);
+  }
   optimizer_ = std::make_unique<AdamW>(model_->parameters(), AdamWOptions{0.9, 0.999, 1e-8, options_.weight_decay});
   if (checkpoint) optimizer_->load(*checkpoint + "/optimizer.pt");
 
@@ -195,14 +222,15 @@ void Trainer::setup() {
       negatives_ = std::move(ance);
     }
   }
-  log_ = std::make_unique<TrainLog>(training_dir_ + "/log.jsonl", checkpoint.has_value(), state_.step, hooks_);
+  log_ = std::make_unique<TrainLog>(main_ ? training_dir_ + "/log.jsonl" : std::string(), checkpoint.has_value(),
+                                    state_.step, hooks_);
   if (!checkpoint)
     log_->write(json{{"event", "start"}, {"step", 0}, {"documents", data_.num_docs()},
                      {"train_queries", data_.num_queries()}, {"dev_queries", data_.dev.queries.size()},
                      {"options", json::parse(state_.options_json)}});
   else
     log_->write(json{{"event", "resume"}, {"step", state_.step}, {"checkpoint", *checkpoint}});
-  if (async_) refresher_ = std::make_unique<Refresher>(data_, options_, refresh_threads_);
+  if (async_ && main_) refresher_ = std::make_unique<Refresher>(data_, options_, refresh_threads_);
 }
 
 void Trainer::swap_in(RefreshOutput out) {
@@ -223,7 +251,47 @@ void Trainer::swap_in(RefreshOutput out) {
   log_->write(j);
 }
 
+// Distributed: rank 0 decides and refreshes; every rank swaps rank 0's negatives in at the
+// same step, so all ranks keep drawing the same global batches.
+void Trainer::share_refresh(std::optional<RefreshOutput> ready) {
+  torch::Tensor flag = torch::tensor({ready ? int64_t{1} : int64_t{0}}, torch::kLong);
+  dist_->broadcast(flag);
+  if (flag.item<int64_t>() == 0) return;
+  std::string bytes = main_ && ready->pool ? ready->pool->serialize() : std::string();
+  bytes = dist_->broadcast_bytes(bytes);
+  if (main_) {
+    swap_in(std::move(*ready));
+  } else if (ance_ && !bytes.empty()) {
+    ance_->swap(std::make_shared<const CandidatePool>(CandidatePool::deserialize(bytes, "rank 0's negatives")));
+  }
+}
+
 void Trainer::maybe_refresh() {
+  if (dist_) {
+    std::optional<RefreshOutput> ready;
+    if (main_ && async_) {
+      if (auto done = refresher_->take()) ready = std::move(*done);
+      if (state_.step >= state_.next_refresh_step && !refresher_->busy()) {
+        const bool first = state_.refreshes.empty() && !ready;
+        refresher_->submit(model_->encoder().clone(), state_.step);
+        state_.next_refresh_step = state_.step + options_.refresh_every;
+        if (first && options_.wait_first_refresh && ance_) {
+          const auto start = Clock::now();
+          ready = refresher_->wait();
+          wait_seconds_ += seconds_since(start);
+          ++steps_waited_;
+        }
+      }
+    } else if (main_ && state_.step >= state_.next_refresh_step) {
+      const auto start = Clock::now();
+      ready = run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false);
+      wait_seconds_ += seconds_since(start);
+      ++steps_waited_;
+      state_.next_refresh_step = state_.step + options_.refresh_every;
+    }
+    share_refresh(std::move(ready));
+    return;
+  }
   if (async_) {
     if (auto done = refresher_->take()) swap_in(std::move(*done));
     if (state_.step >= state_.next_refresh_step && !refresher_->busy()) {
@@ -276,34 +344,62 @@ Batch Trainer::next_batch() {
   return b;
 }
 
+double Trainer::forward_backward(const Batch& b) {
+  const int64_t rows = static_cast<int64_t>(b.queries.size()), cols = static_cast<int64_t>(b.docs.size());
+  const int64_t per_query = cols / rows;
+  torch::Tensor q, d;
+  if (!dist_) {
+    q = model_->encode_queries(b.queries);
+    d = model_->encode_documents(b.docs);
+  } else {
+    // This rank encodes its slice of the queries and their documents; the other ranks'
+    // slices arrive without gradients, so the loss is the whole batch's (in-batch
+    // negatives included) while backward reaches only this rank's examples.
+    const int64_t world = dist_->world_size(), rank = dist_->rank(), local = rows / world;
+    std::vector<uint32_t> lq(b.queries.begin() + rank * local, b.queries.begin() + (rank + 1) * local);
+    std::vector<uint32_t> ld(b.docs.begin() + rank * local * per_query, b.docs.begin() + (rank + 1) * local * per_query);
+    torch::Tensor q_local = model_->encode_queries(lq), d_local = model_->encode_documents(ld);
+    std::vector<torch::Tensor> qs = dist_->all_gather(q_local.detach()), ds = dist_->all_gather(d_local.detach());
+    qs[static_cast<size_t>(rank)] = q_local;
+    ds[static_cast<size_t>(rank)] = d_local;
+    q = torch::cat(qs, 0);
+    d = torch::cat(ds, 0);
+  }
+  torch::Tensor scores = q.mm(d.t()) / options_.temperature;  // (batch, batch * per_query)
+  // Columns a query must not be scored against: another query's positive that is also
+  // one of its own, and without in-batch negatives every other query's documents.
+  torch::Tensor mask = torch::zeros({rows, cols}, torch::kBool);
+  auto m = mask.accessor<bool, 2>();
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      const bool own = j / per_query == i;
+      if (j == b.targets[static_cast<size_t>(i)]) continue;
+      if ((!own && !options_.in_batch_negatives) ||
+          data_.is_positive(b.queries[static_cast<size_t>(i)], b.docs[static_cast<size_t>(j)]))
+        m[i][j] = true;
+    }
+  scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
+  const torch::Tensor targets = torch::tensor(b.targets, torch::TensorOptions().dtype(torch::kLong));
+  torch::Tensor loss = torch::nn::functional::cross_entropy(scores, targets) / options_.accumulation;
+  loss.backward();
+  return loss.item<double>();
+}
+
 double Trainer::train_step() {
   model_->set_training(true);
   optimizer_->zero_grad();
   torch::manual_seed(options_.seed * 1000003ULL + static_cast<uint64_t>(state_.step));  // dropout
   double loss_sum = 0.0;
-  for (int micro = 0; micro < options_.accumulation; ++micro) {
-    const Batch b = next_batch();
-    const torch::Tensor q = model_->encode_queries(b.queries);
-    const torch::Tensor d = model_->encode_documents(b.docs);
-    torch::Tensor scores = q.mm(d.t()) / options_.temperature;  // (batch, batch * per_query)
-    // Columns a query must not be scored against: another query's positive that is also
-    // one of its own, and without in-batch negatives every other query's documents.
-    const int64_t rows = static_cast<int64_t>(b.queries.size()), cols = static_cast<int64_t>(b.docs.size());
-    const int64_t per_query = cols / rows;
-    torch::Tensor mask = torch::zeros({rows, cols}, torch::kBool);
-    auto m = mask.accessor<bool, 2>();
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j) {
-        const bool own = j / per_query == i;
-        if (j == b.targets[static_cast<size_t>(i)]) continue;
-        if ((!own && !options_.in_batch_negatives) || data_.is_positive(b.queries[static_cast<size_t>(i)], b.docs[static_cast<size_t>(j)]))
-          m[i][j] = true;
-      }
-    scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
-    const torch::Tensor targets = torch::tensor(b.targets, torch::TensorOptions().dtype(torch::kLong));
-    torch::Tensor loss = torch::nn::functional::cross_entropy(scores, targets) / options_.accumulation;
-    loss.backward();
-    loss_sum += loss.item<double>();
+  for (int micro = 0; micro < options_.accumulation; ++micro) loss_sum += forward_backward(next_batch());
+  if (dist_) {
+    // Each rank's gradients come from its own slice of the batch: their sum is the gradient
+    // of the whole batch, exactly as one process computes it.
+    std::vector<torch::Tensor> grads;
+    std::vector<torch::Tensor> params = model_->parameters();
+    for (torch::Tensor& p : params)
+      grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
+    dist_->all_reduce_sum(grads);
+    for (size_t i = 0; i < params.size(); ++i) params[i].mutable_grad() = grads[i];
   }
   optimizer_->clip_grad_norm(options_.max_grad_norm);
   optimizer_->step(learning_rate_at(state_.step, options_.steps, options_.warmup_steps, options_.learning_rate));
@@ -312,6 +408,7 @@ double Trainer::train_step() {
 }
 
 void Trainer::checkpoint() {
+  if (!main_) return;
   state_.rng = rng_state(rng_);
   std::shared_ptr<const CandidatePool> pool = ance_ ? ance_->current() : nullptr;
   write_checkpoint(checkpoints_, state_, model_->encoder(), *optimizer_,
@@ -369,6 +466,12 @@ json Trainer::step_record(double loss, double lr, double examples_per_second) co
 }
 
 void Trainer::finish(TrainSummary& summary) {
+  summary.rank = dist_ ? dist_->rank() : 0;
+  summary.world_size = dist_ ? dist_->world_size() : 1;
+  if (!main_) {
+    summary.steps = state_.step;
+    return;  // rank 0 evaluates and writes the model
+  }
   // A refresh still running belongs to the log (and may hold the best checkpoint).
   if (refresher_ && refresher_->busy()) swap_in(refresher_->wait());
   refresher_.reset();

@@ -72,6 +72,10 @@ struct TrainOptions {
   int keep_checkpoints = 2;        // the last N are kept (the best on dev is kept apart)
   int log_every = 20;
   int threads = 0;                 // total CPU threads (0 = all cores); async splits them
+  // Data-parallel over processes (c10d Gloo; MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK):
+  // batch_size is the global batch, split evenly over the ranks; rank 0 refreshes, logs,
+  // checkpoints and writes the model.
+  bool distributed = false;
   int encode_batch_size = 64;      // refresher's encoding batch
 
   /// Fills -1 / 0 defaults that depend on other fields and checks every value; throws
@@ -102,6 +106,7 @@ struct RefreshEvent {
 struct TrainSummary {
   int64_t steps = 0;
   int64_t resumed_from = 0;            // 0 when started fresh
+  int rank = 0, world_size = 1;        // distributed runs: only rank 0 fills the rest
   double seconds = 0.0;                // wall time of this process's training loop
   double refresh_wait_seconds = 0.0;   // time the trainer spent waiting for a refresh
   int64_t steps_that_waited = 0;
