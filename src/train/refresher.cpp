@@ -12,8 +12,8 @@
 
 namespace denser::train_internal {
 namespace {
-
 using Clock = std::chrono::steady_clock;
+}  // namespace
 
 std::vector<float> encode_texts(Encoder& encoder, const std::vector<std::string>& texts, bool queries,
                                 Progress* progress) {
@@ -35,15 +35,19 @@ std::vector<float> encode_texts(Encoder& encoder, const std::vector<std::string>
   return out;
 }
 
-}  // namespace
-
 std::unique_ptr<VectorIndex> index_corpus(Encoder& encoder, const TrainingData& data, const TrainOptions& options,
-                                          int num_threads, bool show_progress, double* encode_seconds) {
+                                          int num_threads, bool show_progress, double* encode_seconds,
+                                          const CorpusEncoder* corpus_encoder) {
   const auto start = Clock::now();
-  std::unique_ptr<Progress> progress;
-  if (show_progress) progress = make_progress("refresh: encoding", data.num_docs(), "docs");
-  const std::vector<float> vectors = encode_texts(encoder, data.doc_texts, false, progress.get());
-  if (progress) progress->finish();
+  std::vector<float> vectors;
+  if (corpus_encoder != nullptr) {
+    vectors = (*corpus_encoder)(encoder, data.doc_texts);
+  } else {
+    std::unique_ptr<Progress> progress;
+    if (show_progress) progress = make_progress("refresh: encoding", data.num_docs(), "docs");
+    vectors = encode_texts(encoder, data.doc_texts, false, progress.get());
+    if (progress) progress->finish();
+  }
   if (encode_seconds) *encode_seconds = seconds_since(start);
   VectorIndexOptions index_options;
   index_options.dim = static_cast<uint32_t>(encoder.dim());
@@ -74,12 +78,14 @@ SplitScores evaluate_split(Encoder& encoder, const VectorIndex& index, const Eva
 }
 
 RefreshOutput run_refresh(std::unique_ptr<Encoder> snapshot, int64_t step, const TrainingData& data,
-                          const TrainOptions& options, int num_threads, bool show_progress) {
+                          const TrainOptions& options, int num_threads, bool show_progress,
+                          const CorpusEncoder* corpus_encoder) {
   RefreshOutput out;
   out.event.snapshot_step = step;
   auto start = Clock::now();
   double encode_seconds = 0.0;
-  const auto index = index_corpus(*snapshot, data, options, num_threads, show_progress, &encode_seconds);
+  const auto index =
+      index_corpus(*snapshot, data, options, num_threads, show_progress, &encode_seconds, corpus_encoder);
   out.event.encode_seconds = encode_seconds;
   out.event.index_seconds = seconds_since(start) - encode_seconds;
 

@@ -5,11 +5,15 @@
 // stop-the-world mode); Refresher runs it on its own thread beside the trainer. Torch-free.
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "denser/common/progress.h"
 #include "denser/encode/encoder.h"
 #include "denser/index/vector_index.h"
 #include "denser/train/train.h"
@@ -30,10 +34,18 @@ struct SplitScores {
   double ndcg10 = 0.0;
 };
 
-/// Encodes every document with `encoder` (progress: "label", when show_progress) and
-/// builds an index of options.index_factory.
+/// The texts' vectors (n x dim, row-major), documents or queries, in chunks of 2,048.
+std::vector<float> encode_texts(Encoder& encoder, const std::vector<std::string>& texts, bool queries,
+                                Progress* progress);
+
+/// Encodes a corpus's documents some other way (a distributed run splits it over ranks).
+using CorpusEncoder = std::function<std::vector<float>(Encoder&, const std::vector<std::string>&)>;
+
+/// Encodes every document with `encoder` (or corpus_encoder; progress: "label", when
+/// show_progress) and builds an index of options.index_factory.
 std::unique_ptr<VectorIndex> index_corpus(Encoder& encoder, const TrainingData& data, const TrainOptions& options,
-                                          int num_threads, bool show_progress, double* encode_seconds = nullptr);
+                                          int num_threads, bool show_progress, double* encode_seconds = nullptr,
+                                          const CorpusEncoder* corpus_encoder = nullptr);
 /// Encodes the split's queries, searches `index` and scores the top 10.
 SplitScores evaluate_split(Encoder& encoder, const VectorIndex& index, const EvalSplit& split, int num_threads);
 
@@ -44,7 +56,8 @@ std::shared_ptr<const CandidatePool> mine(Encoder& snapshot, const VectorIndex& 
 
 /// One whole refresh on the calling thread (mining only for negatives "ance").
 RefreshOutput run_refresh(std::unique_ptr<Encoder> snapshot, int64_t step, const TrainingData& data,
-                          const TrainOptions& options, int num_threads, bool show_progress);
+                          const TrainOptions& options, int num_threads, bool show_progress,
+                          const CorpusEncoder* corpus_encoder = nullptr);
 
 /// One background thread, one refresh at a time. submit() while busy() is an error.
 /// An exception inside a refresh is kept and rethrown by take()/wait().

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -130,6 +131,7 @@ class Trainer {
   double train_step();
   double forward_backward(const Batch& b);
   void share_refresh(std::optional<RefreshOutput> ready);
+  std::vector<float> encode_corpus_share(Encoder& encoder, const std::vector<std::string>& texts);
   void checkpoint();
   void finish(TrainSummary& summary);
   json step_record(double loss, double lr, double examples_per_second) const;
@@ -266,6 +268,28 @@ void Trainer::share_refresh(std::optional<RefreshOutput> ready) {
   }
 }
 
+// This rank's contiguous share of the texts, encoded here, then every rank's share gathered
+// (shares differ by at most one row: padded to the largest for the collective).
+std::vector<float> Trainer::encode_corpus_share(Encoder& encoder, const std::vector<std::string>& texts) {
+  const size_t n = texts.size(), world = static_cast<size_t>(dist_->world_size());
+  const size_t rank = static_cast<size_t>(dist_->rank()), dim = static_cast<size_t>(encoder.dim());
+  auto bounds = [&](size_t r) { return std::pair<size_t, size_t>{n * r / world, n * (r + 1) / world}; };
+  const auto [first, last] = bounds(rank);
+  const std::vector<std::string> mine(texts.begin() + static_cast<std::ptrdiff_t>(first),
+                                      texts.begin() + static_cast<std::ptrdiff_t>(last));
+  std::vector<float> local = encode_texts(encoder, mine, false, nullptr);
+  const size_t most = (n + world - 1) / world;
+  torch::Tensor padded = torch::zeros({static_cast<int64_t>(most), static_cast<int64_t>(dim)}, torch::kFloat32);
+  if (!local.empty()) std::memcpy(padded.data_ptr<float>(), local.data(), local.size() * sizeof(float));
+  std::vector<torch::Tensor> parts = dist_->all_gather(padded);
+  std::vector<float> all(n * dim);
+  for (size_t r = 0; r < world; ++r) {
+    const auto [a, b] = bounds(r);
+    std::memcpy(all.data() + a * dim, parts[r].data_ptr<float>(), (b - a) * dim * sizeof(float));
+  }
+  return all;
+}
+
 void Trainer::maybe_refresh() {
   if (dist_) {
     std::optional<RefreshOutput> ready;
@@ -282,9 +306,18 @@ void Trainer::maybe_refresh() {
           ++steps_waited_;
         }
       }
-    } else if (main_ && state_.step >= state_.next_refresh_step) {
+    } else if (!async_ && state_.step >= state_.next_refresh_step) {
+      // Stop the world: every rank encodes its share of the corpus; rank 0 indexes, mines
+      // and evaluates on the gathered vectors.
       const auto start = Clock::now();
-      ready = run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false);
+      const CorpusEncoder split = [this](Encoder& e, const std::vector<std::string>& texts) {
+        return encode_corpus_share(e, texts);
+      };
+      if (main_) {
+        ready = run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false, &split);
+      } else {
+        split(*model_->encoder().clone(), data_.doc_texts);
+      }
       wait_seconds_ += seconds_since(start);
       ++steps_waited_;
       state_.next_refresh_step = state_.step + options_.refresh_every;
