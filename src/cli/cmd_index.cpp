@@ -131,7 +131,8 @@ void register_shards(CLI::App& group) {
   CLI::App* cmd = group.add_subcommand(
       "shards", "Write a sharded-index manifest over vector indexes built separately (in the order given)");
   cmd->add_option("--out", *out, "Manifest file to write (replaced atomically)")->required();
-  cmd->add_option("shard", *shards, "Shard index files, in order")->required();
+  cmd->add_option("shard", *shards, "Shard index files, or http://host:port of `denser serve-shard`, in order")
+      ->required();
   cmd->callback([out, shards] {
     const uint64_t n = write_sharded_manifest(*out, *shards);
     std::printf("manifest %s: %zu shards, %llu vectors\n", out->c_str(), shards->size(),

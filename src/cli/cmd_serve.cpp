@@ -9,7 +9,9 @@
 #include "cli/retriever_args.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
+#include "denser/index/vector_index.h"
 #include "denser/serve/server.h"
+#include "denser/serve/shard_server.h"
 
 namespace denser::cli {
 namespace {
@@ -26,20 +28,22 @@ struct ServeArgs {
 };
 
 SearchServer* g_server = nullptr;
+ShardServer* g_shard_server = nullptr;
 
 extern "C" void on_signal(int) {
   if (g_server != nullptr) g_server->stop();
+  if (g_shard_server != nullptr) g_shard_server->stop();
 }
 
 // The bearer token: --token-file, else $DENSER_SERVE_TOKEN, else none (a token on the
 // command line would show in ps).
-std::string read_token(const ServeArgs& args) {
+std::string read_token(const std::string& token_file, const char* env_name) {
   std::string token;
-  if (!args.token_file.empty()) {
-    token = read_file(args.token_file);
+  if (!token_file.empty()) {
+    token = read_file(token_file);
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    DENSER_CHECK(!token.empty(), "serve: token file ", args.token_file, " is empty");
-  } else if (const char* env = std::getenv("DENSER_SERVE_TOKEN"); env != nullptr) {
+    DENSER_CHECK(!token.empty(), "serve: token file ", token_file, " is empty");
+  } else if (const char* env = std::getenv(env_name); env != nullptr) {
     token = env;
   }
   for (char c : token)
@@ -47,21 +51,59 @@ std::string read_token(const ServeArgs& args) {
   return token;
 }
 
+// --host, --port and --http-threads, shared by serve and serve-shard.
+void add_listen_options(CLI::App* cmd, std::string& host, int& port, int& http_threads) {
+  cmd->add_option("--host", host, "Address to listen on (loopback by default)")->capture_default_str();
+  cmd->add_option("--port", port, "Port (0 = any free port, printed at start)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--http-threads", http_threads, "Request-handling threads")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+void register_serve_shard(CLI::App& app) {
+  struct Args {
+    std::string index, host = "127.0.0.1", token_file;
+    int port = 9001, http_threads = 4;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve-shard", "Serve one shard of a sharded vector index to a front (manifest entry {\"url\": ...})");
+  cmd->add_option("--index", args->index, "The shard's vector index file")->required();
+  add_listen_options(cmd, args->host, args->port, args->http_threads);
+  cmd->add_option("--token-file", args->token_file,
+                  "File holding a bearer token the front must send (also: $DENSER_SHARD_TOKEN)");
+  cmd->callback([args] {
+    ShardServerOptions options;
+    options.host = args->host;
+    options.port = args->port;
+    options.http_threads = args->http_threads;
+    options.token = read_token(args->token_file, "DENSER_SHARD_TOKEN");
+    std::shared_ptr<const VectorIndex> index = VectorIndex::open(args->index);
+    ShardServer server(index, options);
+    const int port = server.bind();
+    std::printf("denser serve-shard: http://%s:%d/  (%llu vectors of %s, model %s)\n", args->host.c_str(), port,
+                static_cast<unsigned long long>(index->num_vectors()), args->index.c_str(), index->fingerprint().c_str());
+    std::fflush(stdout);
+    g_shard_server = &server;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    server.serve();
+    g_shard_server = nullptr;
+  });
+}
+
 }  // namespace
 
 void register_serve_command(CLI::App& app) {
+  register_serve_shard(app);
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve search over HTTP: JSON API, Prometheus metrics and a web page");
   add_retriever_options(cmd, args->retriever, true);
   cmd->add_option("--collection", args->collection, "Collection directory: titles and snippets in results, GET /doc/{id}");
   cmd->add_option("--train-log", args->train_log, "A training log (log.jsonl) for the page's training curves");
-  cmd->add_option("--host", args->host, "Address to listen on (loopback by default)")->capture_default_str();
-  cmd->add_option("--port", args->port, "Port (0 = any free port, printed at start)")
-      ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
-  cmd->add_option("--http-threads", args->http_threads, "Request-handling threads")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_listen_options(cmd, args->host, args->port, args->http_threads);
   cmd->add_option("--token-file", args->token_file,
                   "File holding a bearer token every API call must send (also: $DENSER_SERVE_TOKEN)");
   cmd->add_option("--max-body", args->limits.max_body_bytes, "Largest request body in bytes")->capture_default_str();
@@ -74,7 +116,7 @@ void register_serve_command(CLI::App& app) {
     options.host = args->host;
     options.port = args->port;
     options.http_threads = args->http_threads;
-    options.token = read_token(*args);
+    options.token = read_token(args->token_file, "DENSER_SERVE_TOKEN");
     options.limits = args->limits;
     options.train_log = args->train_log;
     std::shared_ptr<Retriever> retriever = open_retriever(args->retriever, "serve");

@@ -7,11 +7,13 @@
 #include "denser/common/error.h"
 #include "denser/common/log.h"
 #include "denser/common/memory.h"
+#include "denser/serve/shard_server.h"
 #include "denser/common/progress.h"
 #include "denser/common/version.h"
 
 int main(int argc, char** argv) {
   denser::tune_allocator_for_tensors();
+  denser::enable_remote_shards();  // manifests may name shards served by `denser serve-shard`
   CLI::App app{"denser: dense and sparse text retrieval (ANCE, BM25, trec_eval-exact evaluation)", "denser"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("denser ") + denser::kVersion);

@@ -14,6 +14,11 @@ namespace {
 
 constexpr const char* kFormat = "denser-sharded-vector-index";
 
+RemoteShardOpener& remote_opener() {
+  static RemoteShardOpener opener;
+  return opener;
+}
+
 class ShardedVectorIndex final : public VectorIndex {
  public:
   explicit ShardedVectorIndex(std::vector<std::unique_ptr<VectorIndex>> shards) : shards_(std::move(shards)) {
@@ -125,6 +130,8 @@ std::string resolve(const std::string& manifest_path, const std::string& shard) 
 
 }  // namespace
 
+void set_remote_shard_opener(RemoteShardOpener opener) { remote_opener() = std::move(opener); }
+
 bool is_sharded_manifest(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char c = 0;
@@ -152,13 +159,18 @@ std::unique_ptr<VectorIndex> open_sharded_index(const std::string& manifest_path
   std::vector<std::unique_ptr<VectorIndex>> shards;
   for (size_t s = 0; s < m["shards"].size(); ++s) {
     const nlohmann::json& entry = m["shards"][s];
-    DENSER_CHECK(entry.is_object() && entry.contains("path") && entry["path"].is_string(), manifest_path, ": shard ", s,
-                 " has no \"path\"");
-    const std::string path = resolve(manifest_path, entry["path"].get<std::string>());
-    DENSER_CHECK(!is_sharded_manifest(path), manifest_path, ": shard ", s, " (", path, ") is itself a manifest");
+    const bool remote = entry.is_object() && entry.contains("url") && entry["url"].is_string();
+    DENSER_CHECK(remote || (entry.is_object() && entry.contains("path") && entry["path"].is_string()), manifest_path,
+                 ": shard ", s, " has neither a \"path\" nor a \"url\"");
+    const std::string path =
+        remote ? entry["url"].get<std::string>() : resolve(manifest_path, entry["path"].get<std::string>());
+    DENSER_CHECK(remote || !is_sharded_manifest(path), manifest_path, ": shard ", s, " (", path,
+                 ") is itself a manifest");
+    DENSER_CHECK(!remote || remote_opener(), manifest_path, ": shard ", s, " is served at ", path,
+                 ", and this program cannot reach remote shards");
     std::unique_ptr<VectorIndex> shard;
     try {
-      shard = VectorIndex::open(path);
+      shard = remote ? remote_opener()(path) : VectorIndex::open(path);
     } catch (const Error& e) {
       DENSER_THROW(manifest_path, ": shard ", s, ": ", e.what());
     }
@@ -184,7 +196,13 @@ uint64_t write_sharded_manifest(const std::string& manifest_path, const std::vec
   nlohmann::json list = nlohmann::json::array();
   const std::filesystem::path base = std::filesystem::absolute(manifest_path).parent_path();
   for (const std::string& path : shard_paths) {
-    shards.push_back(VectorIndex::open(path));
+    const bool remote = path.rfind("http://", 0) == 0;
+    DENSER_CHECK(!remote || remote_opener(), "shard ", path, ": this program cannot reach remote shards");
+    shards.push_back(remote ? remote_opener()(path) : VectorIndex::open(path));
+    if (remote) {
+      list.push_back({{"url", path}, {"vectors", shards.back()->num_vectors()}});
+      continue;
+    }
     std::filesystem::path rel = std::filesystem::absolute(path).lexically_relative(base);
     list.push_back({{"path", rel.empty() ? path : rel.string()}, {"vectors", shards.back()->num_vectors()}});
   }

@@ -22,6 +22,7 @@
 #include "denser/data/collection.h"
 #include "denser/data/readers.h"
 #include "denser/index/vector_index.h"
+#include "serve/http_json.h"
 #include "serve/web_page.h"
 
 namespace denser {
@@ -53,24 +54,12 @@ namespace {
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-// A request the client got wrong: its status (4xx) and a message for the JSON error.
-struct BadRequest {
-  int status;
-  std::string message;
-};
-
-[[noreturn]] void reject(int status, std::string message) { throw BadRequest{status, std::move(message)}; }
-
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  // Replace invalid UTF-8 (for example in echoed doc text) instead of throwing mid-response.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, status, {{"error", {{"status", status}, {"message", message}}}});
-}
+using serve_internal::check_bearer;
+using serve_internal::configure_sockets;
+using serve_internal::reject;
+using serve_internal::send_error;
+using serve_internal::send_json;
+using BadRequest = serve_internal::BadRequest;
 
 // The first `limit` bytes of s cut at a character boundary, whitespace runs folded.
 std::string snippet(std::string_view s, size_t limit) {
@@ -175,14 +164,6 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
 };
 
-// Constant-time comparison of the presented and expected tokens.
-bool same_token(std::string_view given, std::string_view expected) {
-  size_t diff = given.size() ^ expected.size();
-  for (size_t i = 0; i < given.size(); ++i)
-    diff |= static_cast<unsigned char>(given[i]) ^ static_cast<unsigned char>(expected[i < expected.size() ? i : 0]);
-  return diff == 0 && !expected.empty();
-}
-
 }  // namespace
 
 struct SearchServer::Impl {
@@ -210,15 +191,7 @@ void SearchServer::Impl::guarded(const std::string& route, const httplib::Reques
   auto start = Clock::now();
   in_flight.fetch_add(1);
   try {
-    if (!options.token.empty() && route != "/health" && route != "/") {
-      const std::string auth = req.get_header_value("Authorization");
-      const std::string prefix = "Bearer ";
-      if (auth.compare(0, prefix.size(), prefix) != 0 || !same_token(std::string_view(auth).substr(prefix.size()),
-                                                                      options.token)) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        reject(401, "missing or wrong bearer token (send \"Authorization: Bearer <token>\")");
-      }
-    }
+    if (route != "/health" && route != "/") check_bearer(req, res, options.token);
     handler();
   } catch (const BadRequest& e) {
     send_error(res, e.status, e.message);
@@ -402,16 +375,7 @@ void SearchServer::Impl::install_routes() {
   http.set_payload_max_length(limits.max_body_bytes);
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which lets a second
   // server bind the same port silently and take half of the connections.
-  // No Nagle: headers and body go out as separate writes, and with Nagle plus the client's
-  // delayed ACK every response waited ~40 ms (measured with wrk).
-  http.set_tcp_nodelay(true);
-  http.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
-  });
-  http.set_read_timeout(10, 0);
-  http.set_write_timeout(10, 0);
-  http.set_keep_alive_max_count(1000);
+  configure_sockets(http);
   const int threads = std::max(1, options.http_threads);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
 

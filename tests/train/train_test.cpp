@@ -127,8 +127,9 @@ TEST(NegativeSourceTest, NeverSamplesAPositive) {
       from_pool->sample(q, 3, rng, out);
       ASSERT_EQ(out.size(), 6u);
       for (uint32_t d : out) EXPECT_FALSE(data.is_positive(q, d)) << "query " << q << " doc " << d;
-      if (q == 0)
+      if (q == 0) {
         for (size_t i = 3; i < 6; ++i) EXPECT_EQ(out[i], 5u);
+      }
     }
   }
 }

@@ -9,7 +9,10 @@
 //   {"format": "denser-sharded-vector-index", "version": 1, "dim": D, "metric": "ip",
 //    "factory": "Flat", "model_fingerprint": "...", "vectors": N,
 //    "shards": [{"path": "x.shard-0", "vectors": n0}, ...]}
-// Shard paths are relative to the manifest's directory (or absolute).
+// Shard paths are relative to the manifest's directory (or absolute). A shard may instead be
+// {"url": "http://host:port"}: a shard served by another process (`denser serve-shard`),
+// opened through the opener the serve module registers (enable_remote_shards()).
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +32,11 @@ std::unique_ptr<VectorIndex> open_sharded_index(const std::string& manifest_path
 /// Writes a manifest over existing shard files (in the given order), after opening each
 /// to check it. Atomic. Returns the total vector count.
 uint64_t write_sharded_manifest(const std::string& manifest_path, const std::vector<std::string>& shard_paths);
+
+/// Opens a shard given by URL in a manifest. Registered by the serve module, which has the
+/// HTTP client; without one, a URL shard is an error.
+using RemoteShardOpener = std::function<std::unique_ptr<VectorIndex>(const std::string& url)>;
+void set_remote_shard_opener(RemoteShardOpener opener);
 
 /// An in-memory sharded index over already opened shards (tests, and the manifest reader).
 std::unique_ptr<VectorIndex> make_sharded_index(std::vector<std::unique_ptr<VectorIndex>> shards);

@@ -1,0 +1,61 @@
+#pragma once
+// Private helpers of the serve module's HTTP handlers: JSON answers, JSON errors, request
+// rejection and bearer-token checks.
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace denser::serve_internal {
+
+/// A request the client got wrong: its status (4xx) and a message for the JSON error.
+struct BadRequest {
+  int status;
+  std::string message;
+};
+
+[[noreturn]] inline void reject(int status, std::string message) { throw BadRequest{status, std::move(message)}; }
+
+inline void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  // Replace invalid UTF-8 (for example in echoed doc text) instead of throwing mid-response.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+inline void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, {{"error", {{"status", status}, {"message", message}}}});
+}
+
+/// Constant-time comparison of the presented and expected tokens.
+inline bool same_token(std::string_view given, std::string_view expected) {
+  size_t diff = given.size() ^ expected.size();
+  for (size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i]) ^ static_cast<unsigned char>(expected[i < expected.size() ? i : 0]);
+  return diff == 0 && !expected.empty();
+}
+
+/// Rejects with 401 unless the request carries "Authorization: Bearer <token>" (no token: open).
+inline void check_bearer(const httplib::Request& req, httplib::Response& res, const std::string& token) {
+  if (token.empty()) return;
+  const std::string auth = req.get_header_value("Authorization");
+  const std::string prefix = "Bearer ";
+  if (auth.compare(0, prefix.size(), prefix) != 0 || !same_token(std::string_view(auth).substr(prefix.size()), token)) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    reject(401, "missing or wrong bearer token (send \"Authorization: Bearer <token>\")");
+  }
+}
+
+/// Socket settings for both servers: no Nagle (headers and body are separate writes, and
+/// with the client's delayed ACK each response waited ~40 ms), and SO_REUSEADDR only
+/// (httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port
+/// silently and take half of the connections).
+inline void configure_sockets(httplib::Server& http) {
+  http.set_tcp_nodelay(true);
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+  });
+}
+
+}  // namespace denser::serve_internal
