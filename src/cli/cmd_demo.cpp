@@ -24,6 +24,7 @@
 #include "denser/index/embeddings.h"
 #include "denser/index/vector_index.h"
 #include "denser/sparse/bm25_builder.h"
+#include "denser/search/retriever.h"
 #include "denser/sparse/bm25_index.h"
 #include "denser/train/train.h"
 
@@ -50,28 +51,6 @@ struct Scores {
   std::string system;
   EvalResult eval;
 };
-
-Run bm25_run(const Bm25Index& index, const std::vector<Query>& queries, int threads) {
-  std::vector<std::string> texts;
-  for (const Query& q : queries) texts.push_back(q.text);
-  Bm25SearchOptions options;
-  options.k = 1000;
-  return index.to_run(queries, index.search_batch(texts, options, threads), "bm25");
-}
-
-Run dense_run(Encoder& encoder, const VectorIndex& index, const std::vector<Query>& queries, int threads) {
-  const size_t dim = static_cast<size_t>(encoder.dim());
-  std::vector<float> q(queries.size() * dim);
-  std::vector<std::string_view> texts;
-  for (const Query& query : queries) texts.emplace_back(query.text);
-  encoder.encode_queries(texts, q);
-  const VectorSearchResults results = index.search(queries.size(), q, 1000, {}, threads);
-  Run run;
-  run.tag = "dense";
-  for (size_t i = 0; i < queries.size(); ++i)
-    for (const VectorHit& hit : results.hits[i]) run.results[queries[i].id].push_back(RunEntry{hit.doc_id, hit.score});
-  return run;
-}
 
 // MRR@10 is trec_eval's recip_rank over the top 10 of each ranking.
 Run cut(const Run& run, size_t k) {
@@ -140,7 +119,6 @@ void run_demo(const DemoArgs& args) {
     std::printf("indexed %llu documents into %s in %.1f s\n",
                 static_cast<unsigned long long>(builder.stats().num_docs), bm25_path.c_str(), builder.stats().seconds);
   }
-  const Run bm25 = bm25_run(Bm25Index::open(bm25_path), test_queries, args.threads);
 
   banner("3/5 ANCE training (n-gram dual encoder; BM25 warm-up negatives, then ANN negatives refreshed beside training)");
   TrainOptions options = demo_training_options();
@@ -181,22 +159,59 @@ void run_demo(const DemoArgs& args) {
                 static_cast<unsigned long long>(stats.documents), stats.docs_per_second, index_path.c_str(),
                 seconds_since(t));
   }
-  const auto index = VectorIndex::open(index_path);
-  const Run dense = dense_run(*encoder, *index, test_queries, args.threads);
+  // Every run below goes through the Retriever that `denser search` and `denser serve` use.
+  RetrieverParts parts;
+  parts.encoder = std::move(encoder);
+  parts.index = VectorIndex::open(index_path);
+  parts.bm25 = std::make_shared<const Bm25Index>(Bm25Index::open(bm25_path));
+  parts.threads = args.threads;
+  Retriever retriever(std::move(parts));
+  RetrievalOptions search;
+  search.k = 1000;
+  search.mode = RetrievalMode::kBm25;
+  const Run bm25 = retrieve_run(retriever, test_queries, search, "bm25");
+  search.mode = RetrievalMode::kDense;
+  const Run dense = retrieve_run(retriever, test_queries, search, "dense");
+  // Hybrid: linear fusion, its dense weight chosen on the dev queries (never on test).
+  search.mode = RetrievalMode::kHybrid;
+  search.fusion = FusionMethod::kLinear;
+  const std::vector<Query> dev_queries = collection.queries("dev");
+  const Qrels dev_qrels = collection.qrels("dev");
+  const MeasureSet ndcg = MeasureSet::parse({"ndcg_cut.10"});
+  double best_alpha = 0.5, best_dev = -1.0;
+  for (int tenth = 1; tenth <= 9; ++tenth) {
+    RetrievalOptions tune = search;
+    tune.alpha = tenth / 10.0;
+    tune.k = 100;
+    const double v = evaluate(dev_qrels, retrieve_run(retriever, dev_queries, tune, "tune"), ndcg).all[0];
+    if (v > best_dev) best_dev = v, best_alpha = tune.alpha;
+  }
+  search.alpha = best_alpha;
+  const Run hybrid = retrieve_run(retriever, test_queries, search, "hybrid");
 
   banner("5/5 evaluation on the test queries (trec_eval measures)");
   const MeasureSet measures = MeasureSet::parse({"map", "ndcg_cut.10", "recall.100,1000"});
   const MeasureSet rr = MeasureSet::parse({"recip_rank"});
+  char hybrid_name[64];
+  std::snprintf(hybrid_name, sizeof hybrid_name, "hybrid (linear, alpha %.1f)", best_alpha);
   std::vector<Scores> rows{{"BM25 (Lucene parameters)", evaluate(test_qrels, bm25, measures)},
-                           {"dense ANCE (" + options.encoder + ")", evaluate(test_qrels, dense, measures)}};
+                           {"dense ANCE (" + options.encoder + ")", evaluate(test_qrels, dense, measures)},
+                           {hybrid_name, evaluate(test_qrels, hybrid, measures)}};
   std::vector<double> mrr10;
-  for (const Run* run : {&bm25, &dense}) mrr10.push_back(evaluate(test_qrels, cut(*run, 10), rr).all[0]);
+  for (const Run* run : {&bm25, &dense, &hybrid}) mrr10.push_back(evaluate(test_qrels, cut(*run, 10), rr).all[0]);
   print_table(rows, mrr10);
+  std::printf("(hybrid: BM25 and dense scores min-max normalized and mixed; alpha, the dense weight, chosen on the\n"
+              " dev queries: nDCG@10 %.4f there)\n", best_dev);
   std::printf("\nDone in %.0f s. Search it yourself:\n", seconds_since(start));
   std::printf("  denser search --model %s --index %s --collection %s --query \"fast json parser for C++\"\n",
               model_dir.c_str(), index_path.c_str(), collection_dir.c_str());
   std::printf("  denser bm25 query --index %s --collection %s \"fast json parser for C++\"\n", bm25_path.c_str(),
               collection_dir.c_str());
+  std::printf("  denser search --model %s --index %s --bm25 %s --fusion linear --alpha %.1f --collection %s --query \"fast json parser for C++\"\n",
+              model_dir.c_str(), index_path.c_str(), bm25_path.c_str(), best_alpha, collection_dir.c_str());
+  std::printf("  denser serve --model %s --index %s --bm25 %s --collection %s --train-log %s/training/log.jsonl\n",
+              model_dir.c_str(), index_path.c_str(), bm25_path.c_str(), collection_dir.c_str(), model_dir.c_str());
+  std::printf("    (then open http://127.0.0.1:8080/ for the search page and the training curves)\n");
   std::printf("  training log (loss, refreshes, dev MRR@10): %s/training/log.jsonl\n", model_dir.c_str());
 }
 
