@@ -290,10 +290,12 @@ std::vector<float> Trainer::encode_corpus_share(Encoder& encoder, const std::vec
   return all;
 }
 
+// Runs or collects a refresh when one is due. Not distributed, a finished refresh is swapped
+// in here; distributed, rank 0's is shared with every rank (share_refresh).
 void Trainer::maybe_refresh() {
-  if (dist_) {
-    std::optional<RefreshOutput> ready;
-    if (main_ && async_) {
+  std::optional<RefreshOutput> ready;
+  if (async_) {
+    if (main_) {  // a distributed run's other ranks have no refresher
       if (auto done = refresher_->take()) ready = std::move(*done);
       if (state_.step >= state_.next_refresh_step && !refresher_->busy()) {
         const bool first = state_.refreshes.empty() && !ready;
@@ -306,46 +308,29 @@ void Trainer::maybe_refresh() {
           ++steps_waited_;
         }
       }
-    } else if (!async_ && state_.step >= state_.next_refresh_step) {
-      // Stop the world: every rank encodes its share of the corpus; rank 0 indexes, mines
-      // and evaluates on the gathered vectors.
-      const auto start = Clock::now();
-      const CorpusEncoder split = [this](Encoder& e, const std::vector<std::string>& texts) {
-        return encode_corpus_share(e, texts);
-      };
-      if (main_) {
-        ready = run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false, &split);
-      } else {
-        split(*model_->encoder().clone(), data_.doc_texts);
-      }
-      wait_seconds_ += seconds_since(start);
-      ++steps_waited_;
-      state_.next_refresh_step = state_.step + options_.refresh_every;
     }
+  } else if (state_.step >= state_.next_refresh_step) {
+    // Stop the world. Distributed, every rank encodes its share of the corpus, and rank 0
+    // indexes, mines and evaluates on the gathered vectors.
+    const auto start = Clock::now();
+    const CorpusEncoder split = [this](Encoder& e, const std::vector<std::string>& texts) {
+      return encode_corpus_share(e, texts);
+    };
+    const CorpusEncoder* encode = dist_ ? &split : nullptr;
+    if (main_) {
+      ready = run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false, encode);
+    } else {
+      split(*model_->encoder().clone(), data_.doc_texts);
+    }
+    wait_seconds_ += seconds_since(start);
+    ++steps_waited_;
+    state_.next_refresh_step = state_.step + options_.refresh_every;
+  }
+  if (dist_) {
     share_refresh(std::move(ready));
-    return;
+  } else if (ready) {
+    swap_in(std::move(*ready));
   }
-  if (async_) {
-    if (auto done = refresher_->take()) swap_in(std::move(*done));
-    if (state_.step >= state_.next_refresh_step && !refresher_->busy()) {
-      const bool first = state_.refreshes.empty();
-      refresher_->submit(model_->encoder().clone(), state_.step);
-      state_.next_refresh_step = state_.step + options_.refresh_every;
-      if (first && options_.wait_first_refresh && ance_) {
-        const auto start = Clock::now();
-        swap_in(refresher_->wait());
-        wait_seconds_ += seconds_since(start);
-        ++steps_waited_;
-      }
-    }
-    return;
-  }
-  if (state_.step < state_.next_refresh_step) return;
-  const auto start = Clock::now();
-  swap_in(run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false));
-  wait_seconds_ += seconds_since(start);
-  ++steps_waited_;
-  state_.next_refresh_step = state_.step + options_.refresh_every;
 }
 
 Batch Trainer::next_batch() {
