@@ -1,11 +1,16 @@
 #pragma once
-// Private helpers of the serve module's HTTP handlers: JSON answers, JSON errors, request
-// rejection and bearer-token checks.
+// Private helpers of the serve module's two servers (SearchServer, ShardServer): JSON
+// answers, JSON errors, request rejection, bearer-token checks, socket settings, binding and
+// the background listener thread.
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <string>
 #include <string_view>
+#include <thread>
+
+#include "denser/common/error.h"
 
 namespace denser::serve_internal {
 
@@ -56,6 +61,27 @@ inline void configure_sockets(httplib::Server& http) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
   });
+}
+
+/// Binds host:port (port 0: any free port); returns the bound port. `who` prefixes errors.
+inline int bind_listener(httplib::Server& http, const std::string& host, int port, const char* who) {
+  DENSER_CHECK(port >= 0 && port <= 65535, who, ": port ", port, " is out of range");
+  const int bound = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  DENSER_CHECK(bound > 0, who, ": cannot listen on ", host, ":", port,
+               " (address in use, a privileged port, or not an address of this machine)");
+  return bound;
+}
+
+/// Serves a bound server on `thread`; returns once it accepts connections.
+inline void listen_in_background(httplib::Server& http, std::thread& thread) {
+  thread = std::thread([&http] { http.listen_after_bind(); });
+  while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+/// Stops the server and joins its background thread, if it has one.
+inline void stop_listener(httplib::Server& http, std::thread& thread) {
+  http.stop();
+  if (thread.joinable()) thread.join();
 }
 
 }  // namespace denser::serve_internal

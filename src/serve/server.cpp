@@ -61,29 +61,24 @@ using serve_internal::send_error;
 using serve_internal::send_json;
 using BadRequest = serve_internal::BadRequest;
 
-// The first `limit` bytes of s cut at a character boundary, whitespace runs folded.
+// s with whitespace runs folded to one space; when that is longer than `limit` bytes, its
+// first `limit` bytes cut back to a character boundary, then "...".
 std::string snippet(std::string_view s, size_t limit) {
   std::string out;
-  out.reserve(std::min(s.size(), limit + 3));
+  out.reserve(std::min(s.size(), limit + 1));
   bool space = false;
   for (char c : s) {
-    bool ws = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (ws) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
       space = !out.empty();
       continue;
     }
     if (space) out.push_back(' '), space = false;
     out.push_back(c);
-    if (out.size() >= limit) break;
+    if (out.size() > limit) break;  // one byte past the limit: the snippet is cut
   }
-  if (out.size() >= limit && out.size() < s.size()) {
-    size_t cut = out.size();
-    while (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0) == 0x80) --cut;  // continuation bytes
-    if (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0) == 0xC0) --cut;     // their lead byte
-    out.resize(cut);
-    out += "...";
-  }
-  return out;
+  if (out.size() <= limit) return out;
+  out.resize(utf8::character_boundary_before(out, limit));
+  return out + "...";
 }
 
 // Latency histogram and counters for /metrics (Prometheus text format).
@@ -472,13 +467,8 @@ SearchServer::SearchServer(std::shared_ptr<Retriever> retriever, std::shared_ptr
 SearchServer::~SearchServer() { stop(); }
 
 int SearchServer::bind() {
-  const ServerOptions& o = impl_->options;
-  DENSER_CHECK(o.port >= 0 && o.port <= 65535, "serve: port ", o.port, " is out of range");
-  int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host) : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
-  DENSER_CHECK(port > 0, "serve: cannot listen on ", o.host, ":", o.port,
-               " (address in use, a privileged port, or not an address of this machine)");
-  impl_->bound_port = port;
-  return port;
+  impl_->bound_port = serve_internal::bind_listener(impl_->http, impl_->options.host, impl_->options.port, "serve");
+  return impl_->bound_port;
 }
 
 void SearchServer::serve() {
@@ -487,16 +477,13 @@ void SearchServer::serve() {
 }
 
 int SearchServer::start() {
-  int port = bind();
-  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
-  while (!impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int port = bind();
+  serve_internal::listen_in_background(impl_->http, impl_->thread);
   return port;
 }
 
 void SearchServer::stop() {
-  if (!impl_) return;
-  impl_->http.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_) serve_internal::stop_listener(impl_->http, impl_->thread);
 }
 
 int SearchServer::port() const { return impl_->bound_port; }

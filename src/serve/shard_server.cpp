@@ -234,26 +234,23 @@ ShardServer::ShardServer(std::shared_ptr<const VectorIndex> index, ShardServerOp
 ShardServer::~ShardServer() { stop(); }
 
 int ShardServer::bind() {
-  const ShardServerOptions& o = impl_->options;
-  int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host) : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
-  DENSER_CHECK(port > 0, "serve-shard: cannot listen on ", o.host, ":", o.port);
-  impl_->port = port;
-  return port;
+  impl_->port = serve_internal::bind_listener(impl_->http, impl_->options.host, impl_->options.port, "serve-shard");
+  return impl_->port;
 }
 
-void ShardServer::serve() { impl_->http.listen_after_bind(); }
+void ShardServer::serve() {
+  DENSER_CHECK(impl_->port > 0, "serve-shard: bind() first");
+  impl_->http.listen_after_bind();
+}
 
 int ShardServer::start() {
-  int port = bind();
-  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
-  while (!impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int port = bind();
+  serve_internal::listen_in_background(impl_->http, impl_->thread);
   return port;
 }
 
 void ShardServer::stop() {
-  if (!impl_) return;
-  impl_->http.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_) serve_internal::stop_listener(impl_->http, impl_->thread);
 }
 
 }  // namespace denser
