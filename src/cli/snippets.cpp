@@ -1,5 +1,6 @@
 #include "cli/snippets.h"
 
+#include "denser/common/utf8.h"
 #include "denser/data/collection.h"
 
 namespace denser::cli {
@@ -10,9 +11,7 @@ std::string one_line(const Document& doc, size_t width) {
   for (char& c : text)
     if (c == '\n' || c == '\t' || c == '\r') c = ' ';
   if (text.size() <= width) return text;
-  size_t cut = width;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "...";
+  return text.substr(0, utf8::character_boundary_before(text, width)) + "...";
 }
 
 }  // namespace

@@ -47,4 +47,16 @@ TEST(Utf8, DecodeAdvancesOneByteOnInvalidInput) {
   EXPECT_EQ(out, "\xF0\x9F\x98\x80");
 }
 
+TEST(Utf8, CharacterBoundaryBeforeNeverSplitsACharacter) {
+  const std::string s = "ab\xC3\xA9" "c\xE4\xB8\xAD";  // a b é c 中
+  EXPECT_EQ(denser::utf8::character_boundary_before(s, 0), 0u);
+  EXPECT_EQ(denser::utf8::character_boundary_before(s, 2), 2u);  // before é
+  EXPECT_EQ(denser::utf8::character_boundary_before(s, 3), 2u);  // inside é
+  EXPECT_EQ(denser::utf8::character_boundary_before(s, 4), 4u);  // after é
+  EXPECT_EQ(denser::utf8::character_boundary_before(s, 6), 5u);  // inside 中
+  EXPECT_EQ(denser::utf8::character_boundary_before(s, 7), 5u);
+  EXPECT_EQ(denser::utf8::character_boundary_before(s, 8), 8u);  // the end
+  EXPECT_EQ(denser::utf8::character_boundary_before(s, 99), 8u);
+}
+
 }  // namespace

@@ -17,6 +17,14 @@ inline constexpr char32_t kMaxCodePoint = 0x10FFFF;
 /// True for the bytes 10xxxxxx that continue a multi-byte sequence.
 inline bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
 
+/// The largest cut <= pos that does not split a character: s.substr(0, cut) keeps whole
+/// characters only (pos >= s.size() gives s.size()).
+inline size_t character_boundary_before(std::string_view s, size_t pos) {
+  if (pos >= s.size()) return s.size();
+  while (pos > 0 && is_continuation(static_cast<unsigned char>(s[pos]))) --pos;
+  return pos;
+}
+
 /// Decodes the code point that starts at s[pos] and advances pos past it. A byte that does
 /// not start a well-formed sequence (stray continuation, overlong form, surrogate, value
 /// above U+10FFFF, truncated sequence) yields kInvalid and advances pos by exactly one
