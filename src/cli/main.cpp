@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   denser::cli::register_text_commands(app);
   denser::cli::register_index_commands(app);
   denser::cli::register_dense_commands(app);
+  denser::cli::register_model_commands(app);
   denser::cli::register_train_command(app);
   denser::cli::register_demo_command(app);
   denser::cli::register_serve_command(app);

@@ -1,7 +1,10 @@
 #include "cli/retriever_args.h"
 
+#include <filesystem>
+
 #include "denser/common/error.h"
 #include "denser/encode/encoder.h"
+#include "denser/encode/model_store.h"
 #include "denser/index/embeddings.h"
 #include "denser/index/vector_index.h"
 #include "denser/sparse/bm25_index.h"
@@ -16,7 +19,10 @@ void add_retriever_options(CLI::App* cmd, RetrieverArgs& args, bool with_modes) 
                   "The corpus embeddings file the vector index was built from (document vectors for PRF)");
   cmd->add_option("--threads", args.threads, "Encoder and FAISS threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--batch-size", args.batch_size, "Queries per forward pass")->capture_default_str();
-  cmd->add_option("--max-length", args.max_length, "Subword tokens per query, special tokens included")
+  cmd->add_option("--max-length", args.max_length, "Subword tokens per query, special tokens included (0 = the model's own: max_seq_length, else 64)")
+      ->capture_default_str();
+  cmd->add_option("--precision", args.precision, "Query encoding's matrix products: fp32 or bf16")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
       ->capture_default_str();
   cmd->add_option("--device", args.device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
@@ -64,8 +70,12 @@ std::unique_ptr<Retriever> open_retriever(const RetrieverArgs& args, const std::
     options.num_threads = args.threads;
     options.device = args.device;
     options.query_max_length = args.max_length;
+    options.precision = args.precision;
     parts.index = VectorIndex::open(args.index);
     parts.encoder = load_encoder(args.model, options);
+    std::filesystem::path dir = std::filesystem::path(resolve_model_dir(args.model)).lexically_normal();
+    if (dir.filename().empty()) dir = dir.parent_path();  // a path with a trailing slash
+    parts.model_name = dir.filename().string();
   }
   if (!args.bm25.empty()) parts.bm25 = std::make_shared<const Bm25Index>(Bm25Index::open(args.bm25));
   if (!args.embeddings.empty())

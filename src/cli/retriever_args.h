@@ -14,7 +14,8 @@ struct RetrieverArgs {
   std::string model, index, bm25, embeddings;
   int threads = 0;
   int batch_size = 32;
-  int max_length = 64;
+  int max_length = 0;
+  std::string precision = "fp32";  // 0 = the model's own limit
   std::string device = "cpu";
   // Retrieval options.
   std::string mode;  // empty: hybrid when both sides are given, else the one given

@@ -33,11 +33,21 @@ bool onednn_route(const torch::Tensor& x, bool training) {
 // y = x w^T + b over the last dimension of x. Debian's libtorch sends float32 matrix
 // products to the reference (netlib) BLAS at ~2 GFLOP/s; oneDNN's inner product kernel
 // is an order of magnitude faster on the same cores.
-torch::Tensor linear(nn::Linear layer, const torch::Tensor& x, bool onednn) {  // a holder: shares the module
+// bf16: the inputs and weights are rounded to bfloat16 and multiplied by oneDNN's bf16
+// kernels (AVX512-BF16 / AMX where the CPU has them), accumulating in float32; the result
+// comes back as float32, so LayerNorm, softmax and the residual sums stay in float32.
+torch::Tensor linear(nn::Linear layer, const torch::Tensor& x, bool onednn,
+                     Precision precision = Precision::kFp32) {  // a holder: shares the module
   if (!onednn) return layer(x);
   auto out_sizes = x.sizes().vec();
   out_sizes.back() = layer->weight.size(0);
   torch::Tensor rows = x.reshape({-1, x.size(-1)}).contiguous();
+  if (precision == Precision::kBf16) {
+    torch::Tensor y = at::mkldnn_linear(rows.to(torch::kBFloat16).to_mkldnn(),
+                                        layer->weight.to(torch::kBFloat16).to_mkldnn(),
+                                        layer->bias.to(torch::kBFloat16));
+    return y.to_dense().to(torch::kFloat32).view(out_sizes);
+  }
   torch::Tensor y = at::mkldnn_linear(rows.to_mkldnn(), layer->weight.to_mkldnn(), layer->bias);
   return y.to_dense().view(out_sizes);
 }
@@ -108,9 +118,10 @@ torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor
   int64_t batch = x.size(0), seq = x.size(1);
   int64_t heads = config_.num_attention_heads, head_dim = config_.hidden_size / heads;
   bool fast = onednn_route(x, is_training());
+  const Precision pr = fast ? precision_ : Precision::kFp32;
   auto split_heads = [&](const torch::Tensor& t) { return t.view({batch, seq, heads, head_dim}).permute({0, 2, 1, 3}); };
-  torch::Tensor q = split_heads(linear(query_, x, fast)), k = split_heads(linear(key_, x, fast));
-  torch::Tensor v = split_heads(linear(value_, x, fast));
+  torch::Tensor q = split_heads(linear(query_, x, fast, pr)), k = split_heads(linear(key_, x, fast, pr));
+  torch::Tensor v = split_heads(linear(value_, x, fast, pr));
   torch::Tensor scores = matmul_transposed(q, k, fast) / std::sqrt(static_cast<double>(head_dim));
   torch::Tensor probs = torch::softmax(scores + additive_mask, -1);
   probs = torch::dropout(probs, config_.attention_probs_dropout_prob, is_training());
@@ -119,9 +130,9 @@ torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor
   context = context.permute({0, 2, 1, 3}).reshape({batch, seq, config_.hidden_size});
   double p = config_.hidden_dropout_prob;
   torch::Tensor attended =
-      attention_norm_(torch::dropout(linear(attention_dense_, context, fast), p, is_training()) + x);
-  torch::Tensor inner = torch::gelu(linear(intermediate_dense_, attended, fast));  // exact erf GELU
-  return output_norm_(torch::dropout(linear(output_dense_, inner, fast), p, is_training()) + attended);
+      attention_norm_(torch::dropout(linear(attention_dense_, context, fast, pr), p, is_training()) + x);
+  torch::Tensor inner = torch::gelu(linear(intermediate_dense_, attended, fast, pr));  // exact erf GELU
+  return output_norm_(torch::dropout(linear(output_dense_, inner, fast, pr), p, is_training()) + attended);
 }
 
 BertBackboneImpl::BertBackboneImpl(const ModelConfig& config) : config_(config) {
@@ -152,9 +163,22 @@ TransformerNetImpl::TransformerNetImpl(const ModelConfig& config, bool with_quer
     query_tower_ = register_module("query_tower", std::make_shared<TransformerNetImpl>(config, false));
 }
 
+void BertBackboneImpl::set_precision(Precision precision) {
+  for (const auto& layer : *layers_) layer->as<BertLayer>()->set_precision(precision);
+}
+
+void TransformerNetImpl::set_precision(Precision precision) {
+  backbone_->set_precision(precision);
+  if (query_tower_) query_tower_->set_precision(precision);
+}
+
 torch::Tensor TransformerNetImpl::pool(const torch::Tensor& hidden, const torch::Tensor& attention_mask) const {
   if (config_.pooling == "cls") return hidden.select(1, 0);
   torch::Tensor mask = attention_mask.to(hidden.dtype()).unsqueeze(-1);  // (batch, seq, 1)
+  if (config_.pooling == "max") {
+    // Padding is set to -1e9 before the maximum, as sentence-transformers does.
+    return hidden.masked_fill(mask.eq(0), -1e9).amax(1);
+  }
   return (hidden * mask).sum(1) / mask.sum(1).clamp_min(1.0);
 }
 
@@ -163,6 +187,8 @@ torch::Tensor TransformerNetImpl::forward(const torch::Tensor& ids, const torch:
   if (query && query_tower_) return query_tower_->forward(ids, type_ids, attention_mask, false);
   torch::Tensor pooled = pool(backbone_(ids, type_ids, attention_mask), attention_mask);
   if (config_.ance_head) pooled = head_norm_(head_linear_(pooled));
+  // x / max(||x||, 1e-12): torch.nn.functional.normalize, as sentence-transformers' Normalize.
+  if (config_.normalize) pooled = pooled / pooled.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
   return pooled;
 }
 

@@ -4,13 +4,18 @@
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/encode/encoder.h"
+#include "denser/encode/model_store.h"
 #include "denser/encode/ngram.h"
 #include "denser/encode/transformer.h"
 
 namespace denser {
 
-std::unique_ptr<Encoder> load_encoder(const std::string& dir, const EncodeOptions& options) {
+std::unique_ptr<Encoder> load_encoder(const std::string& name_or_dir, const EncodeOptions& options) {
+  const std::string dir = resolve_model_dir(name_or_dir);
   std::string config_path = dir + "/config.json";
+  if (!file_exists(config_path) && file_exists(dir + "/modules.json")) {
+    return load_transformer_encoder(dir, options);  // sentence-transformers, weights in a module folder
+  }
   DENSER_CHECK(file_exists(config_path), dir, ": not a model directory (no config.json)");
   auto config = nlohmann::json::parse(read_file(config_path), nullptr, false);
   DENSER_CHECK(config.is_object(), config_path, ": expected a JSON object");

@@ -36,7 +36,9 @@ void ModelConfig::validate(const std::string& where) const {
   auto bad = [&](const char* field, const auto& detail) { DENSER_THROW(where, ": ", field, " ", detail); };
   if (model_type != "bert" && model_type != "roberta") bad("model_type", str("\"", model_type, "\" is not \"bert\" or \"roberta\""));
   if (hidden_act != "gelu") bad("hidden_act", str("\"", hidden_act, "\" is not supported (only exact \"gelu\")"));
-  if (pooling != "cls" && pooling != "mean") bad("denser.pooling", str("\"", pooling, "\" is not \"cls\" or \"mean\""));
+  if (pooling != "cls" && pooling != "mean" && pooling != "max")
+    bad("denser.pooling", str("\"", pooling, "\" is not \"cls\", \"mean\" or \"max\""));
+  if (max_seq_length < 0) bad("max_seq_length", "must not be negative");
   if (vocab_size <= 0) bad("vocab_size", "must be positive");
   if (hidden_size <= 0) bad("hidden_size", "must be positive");
   if (num_hidden_layers < 0) bad("num_hidden_layers", "must not be negative");
@@ -73,7 +75,8 @@ std::string ModelConfig::to_json() const {
   j["attention_probs_dropout_prob"] = attention_probs_dropout_prob;
   j["position_embedding_type"] = "absolute";
   j["initializer_range"] = 0.02;
-  j["denser"] = {{"pooling", pooling}, {"ance_head", ance_head}, {"output_dim", dim()}, {"shared_towers", shared_towers}};
+  j["denser"] = {{"pooling", pooling},         {"ance_head", ance_head},   {"output_dim", dim()},
+                 {"shared_towers", shared_towers}, {"normalize", normalize}, {"max_seq_length", max_seq_length}};
   return j.dump(2) + "\n";
 }
 
@@ -113,6 +116,8 @@ ModelConfig ModelConfig::from_json(std::string_view text, const std::string& whe
     read_field(*it, "ance_head", c.ance_head, where);
     read_field(*it, "output_dim", c.output_dim, where);
     read_field(*it, "shared_towers", c.shared_towers, where);
+    read_field(*it, "normalize", c.normalize, where);
+    read_field(*it, "max_seq_length", c.max_seq_length, where);
   }
   c.validate(where);
   return c;

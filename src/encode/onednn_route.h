@@ -2,7 +2,16 @@
 // A torch-free switch for the oneDNN inference route of the transformer network (see
 // transformer_model.h), so that torch-free tests and benchmarks can compare both routes.
 
+#include <string_view>
+
 namespace denser::encode_internal {
+
+/// Inference precision of the transformer's dense layers: kFp32, or kBf16 (bfloat16
+/// inputs and weights, float32 accumulation and output; oneDNN's AVX512-BF16 / AMX
+/// kernels where the CPU has them).
+enum class Precision { kFp32, kBf16 };
+/// "fp32" or "bf16"; throws denser::Error naming the value otherwise.
+Precision parse_precision(std::string_view name);
 
 /// Inference on the CPU (eval mode, no grad) runs the matrix products through oneDNN
 /// instead of libtorch's BLAS, which is netlib's reference BLAS in Debian's build. On by

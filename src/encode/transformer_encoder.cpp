@@ -30,6 +30,12 @@ void check_options(const EncodeOptions& options) {
 
 }  // namespace
 
+Precision parse_precision(std::string_view name) {
+  if (name == "fp32") return Precision::kFp32;
+  if (name == "bf16") return Precision::kBf16;
+  DENSER_THROW("unknown precision \"", name, "\" (expected fp32 or bf16)");
+}
+
 torch::Device resolve_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name == "cuda") {
@@ -47,6 +53,12 @@ TransformerEncoder::TransformerEncoder(ModelConfig config, std::shared_ptr<const
       net_(std::move(net)),
       options_(options),
       device_(resolve_device(options.device)) {
+  // 0 = the model's own limit: max_seq_length of a sentence-transformers model, else
+  // 64 tokens per query and 512 per document.
+  if (options_.query_max_length == 0)
+    options_.query_max_length = config_.max_seq_length > 0 ? static_cast<int>(config_.max_seq_length) : 64;
+  if (options_.document_max_length == 0)
+    options_.document_max_length = config_.max_seq_length > 0 ? static_cast<int>(config_.max_seq_length) : 512;
   check_options(options_);
   DENSER_CHECK(tokenizer_->pad_id() >= 0, "the ", tokenizer_->kind(), " tokenizer has no padding token");
   DENSER_CHECK(tokenizer_->vocab_size() <= static_cast<size_t>(config_.vocab_size), "tokenizer has ",
@@ -57,6 +69,7 @@ TransformerEncoder::TransformerEncoder(ModelConfig config, std::shared_ptr<const
                config_.pad_token_id, " in config.json");
   net_->to(device_);
   net_->eval();
+  net_->set_precision(parse_precision(options_.precision));
 }
 
 TokenBatch TransformerEncoder::pad(const std::vector<Encoding>& rows, std::span<const size_t> order) const {
@@ -160,7 +173,7 @@ void TransformerEncoder::save(const std::string& dir) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   DENSER_CHECK(!ec, dir, ": cannot create the model directory: ", ec.message());
-  config_.save(dir + "/config.json");
+  config_.save_dir(dir);
   save_parameters(*net_, dir + "/model.safetensors");
   tokenizer_->save(dir);
 }
@@ -181,10 +194,17 @@ std::unique_ptr<Encoder> create_transformer_encoder(const ModelConfig& config, s
 
 std::unique_ptr<Encoder> load_transformer_encoder(const std::string& dir, const EncodeOptions& options) {
   using namespace encode_internal;
-  ModelConfig config = ModelConfig::load(dir + "/config.json");
-  auto tokenizer = load_encoder_tokenizer(dir);
+  std::string weights_dir;
+  ModelConfig config = ModelConfig::load_dir(dir, &weights_dir);
+  auto tokenizer = load_encoder_tokenizer(weights_dir);
+  const std::string weights = weights_dir + "/model.safetensors";
+  DENSER_CHECK(file_exists(weights), weights, ": missing",
+               file_exists(weights_dir + "/pytorch_model.bin")
+                   ? " (only pytorch_model.bin is there: denser reads safetensors; convert it with transformers' "
+                     "save_pretrained(dir, safe_serialization=True))"
+                   : "");
   TransformerNet net(config);
-  load_parameters(net, SafeTensorsFile::open(dir + "/model.safetensors"));
+  load_parameters(net, SafeTensorsFile::open(weights));
   return std::make_unique<TransformerEncoder>(std::move(config), std::move(tokenizer), std::move(net), options);
 }
 

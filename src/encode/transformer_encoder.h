@@ -32,6 +32,7 @@ class TransformerEncoder final : public Encoder {
   std::string fingerprint() const override;
   void save(const std::string& dir) const override;
   std::string family() const override { return "transformer"; }
+  std::string similarity() const override { return config_.similarity(); }
   std::unique_ptr<Encoder> clone() const override;
 
   // --- for training ---

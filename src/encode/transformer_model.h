@@ -40,6 +40,9 @@ TORCH_MODULE(BertEmbeddings);
 class BertLayerImpl : public torch::nn::Module {
  public:
   explicit BertLayerImpl(const ModelConfig& config);
+  /// The precision of the dense layers' matrix products on the oneDNN inference route
+  /// (training and other devices always run float32).
+  void set_precision(Precision precision) { precision_ = precision; }
   /// x: (batch, seq, hidden); additive_mask: (batch, 1, 1, seq) float, 0 for real tokens
   /// and the dtype's lowest value for padding. Returns (batch, seq, hidden).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& additive_mask);
@@ -50,6 +53,7 @@ class BertLayerImpl : public torch::nn::Module {
   torch::nn::LayerNorm attention_norm_{nullptr};
   torch::nn::Linear intermediate_dense_{nullptr}, output_dense_{nullptr};
   torch::nn::LayerNorm output_norm_{nullptr};
+  Precision precision_ = Precision::kFp32;
 };
 TORCH_MODULE(BertLayer);
 
@@ -59,6 +63,7 @@ class BertBackboneImpl : public torch::nn::Module {
   explicit BertBackboneImpl(const ModelConfig& config);
   /// ids, type_ids, attention_mask: (batch, seq) int64 -> last hidden states (batch, seq, hidden).
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& type_ids, const torch::Tensor& attention_mask);
+  void set_precision(Precision precision);
 
  private:
   ModelConfig config_;
@@ -80,6 +85,8 @@ class TransformerNetImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& type_ids, const torch::Tensor& attention_mask,
                         bool query = false);
   const ModelConfig& config() const { return config_; }
+  /// Inference precision of every layer (see BertLayerImpl::set_precision).
+  void set_precision(Precision precision);
 
  private:
   torch::Tensor pool(const torch::Tensor& hidden, const torch::Tensor& attention_mask) const;

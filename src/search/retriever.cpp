@@ -302,6 +302,7 @@ bool Retriever::has_dense() const { return static_cast<bool>(impl_->parts.index)
 bool Retriever::has_bm25() const { return static_cast<bool>(impl_->parts.bm25); }
 bool Retriever::has_prf() const { return static_cast<bool>(impl_->parts.embeddings); }
 std::string Retriever::model_fingerprint() const { return has_dense() ? impl_->parts.index->fingerprint() : ""; }
+std::string Retriever::model_name() const { return has_dense() ? impl_->parts.model_name : ""; }
 uint64_t Retriever::num_docs() const {
   return has_dense() ? impl_->parts.index->num_vectors() : impl_->parts.bm25->num_docs();
 }

@@ -383,6 +383,7 @@ void SearchServer::Impl::install_routes() {
       for (RetrievalMode m : retriever->modes()) modes.push_back(retrieval_mode_name(m));
       send_json(res, 200, {{"status", "ok"}, {"docs", retriever->num_docs()}, {"modes", modes},
                            {"prf", retriever->has_prf()}, {"model", retriever->model_fingerprint()},
+                           {"model_name", retriever->model_name()},
                            {"default_mode", retrieval_mode_name(options.defaults.mode)},
                            {"documents_loaded", docs ? docs->size() : 0}});
     });

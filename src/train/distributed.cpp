@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "denser/common/error.h"
+#include "denser/common/io.h"
 
 namespace denser::train_internal {
 namespace {
@@ -43,24 +45,60 @@ DistributedEnv DistributedEnv::from_environment() {
   env.world_size = env_int("WORLD_SIZE", true, 1, 1, 4096);
   env.rank = env_int("RANK", true, 0, 0, env.world_size - 1);
   env.master_addr = env_string("MASTER_ADDR", false, "127.0.0.1");
-  env.master_port = env_int("MASTER_PORT", false, 29500, 1, 65535);
+  env.rendezvous_file = env_string("DENSER_RENDEZVOUS_FILE", false);
+  env.master_port = env_int("MASTER_PORT", false, env.rendezvous_file.empty() ? 29500 : 0,
+                            env.rendezvous_file.empty() ? 1 : 0, 65535);
+  env.timeout_s = env_int("DENSER_DIST_TIMEOUT", false, 300, 1, 86400);
   return env;
 }
+
+namespace {
+
+// A non-zero rank's port when rank 0 chose it: wait for the rendezvous file.
+int wait_for_port(const DistributedEnv& env) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(env.timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (file_exists(env.rendezvous_file)) {
+      const std::string text = read_file(env.rendezvous_file);
+      char* end = nullptr;
+      const long port = std::strtol(text.c_str(), &end, 10);
+      DENSER_CHECK(end != text.c_str() && port > 0 && port <= 65535, env.rendezvous_file,
+                   ": expected the rendezvous port, got \"", text, "\"");
+      return static_cast<int>(port);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  DENSER_THROW("--distributed: rank ", env.rank, " waited ", env.timeout_s, " s for rank 0 to write the port to ",
+               env.rendezvous_file);
+}
+
+}  // namespace
 
 struct Distributed::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
 };
 
-Distributed::Distributed(const DistributedEnv& env, int timeout_s) : env_(env), impl_(std::make_unique<Impl>()) {
+Distributed::Distributed(const DistributedEnv& env) : env_(env), impl_(std::make_unique<Impl>()) {
+  DENSER_CHECK(env.master_port != 0 || !env.rendezvous_file.empty(),
+               "--distributed: MASTER_PORT=0 needs DENSER_RENDEZVOUS_FILE (where rank 0 writes the port it got)");
+  if (env.rank != 0 && env_.master_port == 0) env_.master_port = wait_for_port(env);
+  const int timeout_s = env.timeout_s;
   try {
     c10d::TCPStoreOptions opts;
-    opts.port = static_cast<uint16_t>(env.master_port);
+    opts.port = static_cast<uint16_t>(env_.master_port);
     opts.isServer = env.rank == 0;
     opts.numWorkers = static_cast<size_t>(env.world_size);
-    opts.waitWorkers = true;
+    opts.waitWorkers = false;  // below, once the port is published
     opts.timeout = std::chrono::seconds(timeout_s);
-    impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, opts);
+    auto store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, opts);
+    if (env.rank == 0) {
+      env_.master_port = store->getPort();  // the kernel's choice when MASTER_PORT=0
+      if (!env.rendezvous_file.empty()) write_file_atomic(env.rendezvous_file, std::to_string(env_.master_port) + "\n");
+    }
+    // Every rank checks in; rank 0 (the server) also waits until all have.
+    store->waitForWorkers();
+    impl_->store = store;
     auto options = c10d::ProcessGroupGloo::Options::create(std::chrono::seconds(timeout_s));
     // Where this rank's Gloo pairs listen: GLOO_SOCKET_IFNAME as in PyTorch, loopback for a
     // loopback rendezvous, else the address this machine's hostname resolves to.
@@ -75,7 +113,7 @@ Distributed::Distributed(const DistributedEnv& env, int timeout_s) : env_(env), 
     impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, env.rank, env.world_size, options);
   } catch (const std::exception& e) {
     DENSER_THROW("--distributed: rank ", env.rank, " of ", env.world_size, " could not join the group at ",
-                 env.master_addr, ":", env.master_port, ": ", e.what());
+                 env.master_addr, ":", env_.master_port, ": ", e.what());
   }
 }
 

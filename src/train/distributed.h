@@ -15,8 +15,14 @@ struct DistributedEnv {
   int master_port = 29500;
   int world_size = 1;
   int rank = 0;
-  /// Reads MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK; throws an Error naming the
-  /// variable that is missing or malformed.
+  /// DENSER_RENDEZVOUS_FILE: with MASTER_PORT=0, rank 0 lets the kernel choose the port
+  /// and writes it to this file (atomically); the other ranks read the port from it. No
+  /// port is ever guessed, so concurrent runs on one machine cannot collide.
+  std::string rendezvous_file;
+  /// DENSER_DIST_TIMEOUT: seconds to wait for every rank (rendezvous and collectives).
+  int timeout_s = 300;
+  /// Reads MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, DENSER_RENDEZVOUS_FILE and
+  /// DENSER_DIST_TIMEOUT; throws an Error naming the variable that is missing or malformed.
   static DistributedEnv from_environment();
 };
 
@@ -24,8 +30,8 @@ struct DistributedEnv {
 class Distributed {
  public:
   /// Connects to the rendezvous (rank 0 hosts it) and builds the Gloo group; waits up to
-  /// timeout_s for every rank.
-  explicit Distributed(const DistributedEnv& env, int timeout_s = 300);
+  /// env.timeout_s for every rank.
+  explicit Distributed(const DistributedEnv& env);
   ~Distributed();
 
   int rank() const { return env_.rank; }

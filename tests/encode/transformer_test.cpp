@@ -20,6 +20,7 @@
 namespace denser {
 namespace {
 
+using test::error_of;
 using test::ScratchDir;
 
 std::vector<float> encode_docs(Encoder& encoder, const std::vector<std::string>& texts) {
@@ -36,14 +37,6 @@ float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   return worst;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // Rewrites model.safetensors through `edit`, which may drop, rename or replace tensors.
 void rewrite_weights(const std::string& dir, const std::function<void(std::vector<TensorToWrite>&)>& edit) {

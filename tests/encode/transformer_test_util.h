@@ -2,11 +2,13 @@
 // Shared by the transformer encoder tests: a small WordPiece vocabulary that covers any
 // lowercase ASCII text (letters as word starts and "##" continuations), sample texts of
 // varied lengths, and scratch directories.
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "data/data_test_util.h"
+#include "denser/common/error.h"
 #include "denser/encode/encoder.h"
 #include "denser/encode/model_config.h"
 
@@ -62,5 +64,15 @@ inline EncodeOptions one_thread() {
 
 /// Scratch directories: the data tests' TempDir.
 using ScratchDir = denser_test::TempDir;
+
+/// The message of the denser::Error that fn throws, or "(no error)".
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 }  // namespace denser::test

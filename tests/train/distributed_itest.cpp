@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -55,12 +54,15 @@ class DistributedItest : public ::testing::Test {
     const std::string one = out("one"), two = out("two");
     auto single = run_command(std::string(DENSER_BINARY) + common + " --out " + one + " 2>&1");
     ASSERT_EQ(single.exit_code, 0) << single.output;
-    const int port = 20000 + static_cast<int>(std::random_device{}() % 20000);
-    const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " WORLD_SIZE=2 ";
+    // Rank 0 binds a port the kernel chooses and publishes it in the rendezvous file: no
+    // guessed port can collide with another test under ctest -j.
+    const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=0 DENSER_RENDEZVOUS_FILE=" + two +
+                            ".port DENSER_DIST_TIMEOUT=60 WORLD_SIZE=2 ";
+    fs::remove(two + ".port");
     const std::string rank = std::string(DENSER_BINARY) + common + " --distributed --out " + two;
     // Both ranks at once; rank 1 in the background, its output and status kept.
-    auto both = run_command("(" + env + "RANK=1 timeout 300 " + rank + " > " + two + ".rank1 2>&1; echo $? > " + two +
-                            ".rank1.status) & " + env + "RANK=0 timeout 300 " + rank + " 2>&1; status=$?; wait; exit $status");
+    auto both = run_command("(" + env + "RANK=1 timeout 120 " + rank + " > " + two + ".rank1 2>&1; echo $? > " + two +
+                            ".rank1.status) & " + env + "RANK=0 timeout 120 " + rank + " 2>&1; status=$?; wait; exit $status");
     ASSERT_EQ(both.exit_code, 0) << both.output;
     std::ifstream status(two + ".rank1.status");
     int rank1 = -1;
@@ -71,6 +73,7 @@ class DistributedItest : public ::testing::Test {
     EXPECT_NE(rank1_text.find("rank 1 of 2: trained 40 steps"), std::string::npos) << rank1_text;
     fs::remove(two + ".rank1");
     fs::remove(two + ".rank1.status");
+    fs::remove(two + ".port");
 
     const std::vector<double> a = step_losses(one + "/training/log.jsonl"), b = step_losses(two + "/training/log.jsonl");
     ASSERT_EQ(a.size(), 40u);
@@ -97,7 +100,7 @@ TEST_F(DistributedItest, MissingEnvironmentIsAClearError) {
                        collection_ + " --negatives random --steps 2 --distributed --out " + o + " 2>&1");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("WORLD_SIZE"), std::string::npos) << r.output;
-  auto odd = run_command("MASTER_PORT=29999 WORLD_SIZE=3 RANK=0 " + std::string(DENSER_BINARY) +
+  auto odd = run_command("MASTER_PORT=0 DENSER_RENDEZVOUS_FILE=" + o + ".port WORLD_SIZE=3 RANK=0 " + std::string(DENSER_BINARY) +
                          " --quiet train --collection " + collection_ + " --negatives random --steps 2 --batch-size 8 " +
                          "--distributed --out " + o + " 2>&1");
   EXPECT_NE(odd.exit_code, 0);

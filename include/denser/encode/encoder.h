@@ -17,8 +17,14 @@ struct EncodeOptions {
   int batch_size = 32;    // texts per forward pass
   int num_threads = 0;    // intra-op threads; 0 = all cores
   std::string device = "cpu";  // "cpu" or "cuda" (when built against a CUDA libtorch)
-  int query_max_length = 64;       // subword tokens per query, special tokens included
-  int document_max_length = 512;   // subword tokens per document, special tokens included
+  /// Subword tokens per query / document, special tokens included. 0 = the model's own
+  /// limit: a sentence-transformers model's max_seq_length, else 64 and 512.
+  int query_max_length = 0;
+  int document_max_length = 0;
+  /// Inference precision of the transformer's matrix products on the CPU: "fp32", or
+  /// "bf16" (bfloat16 inputs and weights, float32 accumulation; fast where the CPU has
+  /// AVX512-BF16 or AMX). Training always runs float32. The n-gram family ignores it.
+  std::string precision = "fp32";
 };
 
 /// Thread safety: encode_* may be called from one thread at a time per Encoder.
@@ -38,14 +44,19 @@ class Encoder {
   virtual void save(const std::string& dir) const = 0;
   /// "transformer" or "ngram".
   virtual std::string family() const = 0;
+  /// "cosine" when every output vector has unit length (the dot product is the cosine),
+  /// else "dot".
+  virtual std::string similarity() const { return "dot"; }
   /// A deep copy (weights, tokenizer, options) that shares nothing mutable with this one,
   /// so that it can encode on another thread while this one trains. O(parameters).
   virtual std::unique_ptr<Encoder> clone() const = 0;
 };
 
-/// Loads a model directory written by save() or by Hugging Face (BERT-family with
-/// vocab.txt, RoBERTa-family with vocab.json + merges.txt). Throws denser::Error naming
-/// the file and what is wrong.
-std::unique_ptr<Encoder> load_encoder(const std::string& dir, const EncodeOptions& options = {});
+/// Loads a model directory written by save(), by Hugging Face (BERT-family with vocab.txt,
+/// RoBERTa-family with vocab.json + merges.txt) or by sentence-transformers (modules.json:
+/// its pooling, normalization and max_seq_length are honoured). `name_or_dir` may also
+/// name an installed packaged model (model_store.h). Throws denser::Error naming the file
+/// and what is wrong.
+std::unique_ptr<Encoder> load_encoder(const std::string& name_or_dir, const EncodeOptions& options = {});
 
 }  // namespace denser

@@ -102,6 +102,7 @@ struct RetrieverParts {
   std::shared_ptr<const Bm25Index> bm25;
   std::shared_ptr<const Embeddings> embeddings;  // document vectors for PRF (optional)
   int threads = 1;                      // encoder and FAISS threads per batch
+  std::string model_name;               // shown to people (the model directory's name)
 };
 
 /// Thread-safe: concurrent search() calls share the encoder through a micro-batcher. The
@@ -120,6 +121,8 @@ class Retriever {
   bool has_prf() const;
   /// The model fingerprint of the dense side ("" without one).
   std::string model_fingerprint() const;
+  /// RetrieverParts::model_name ("" without the dense side).
+  std::string model_name() const;
   uint64_t num_docs() const;
   /// The modes this retriever can run.
   std::vector<RetrievalMode> modes() const;
