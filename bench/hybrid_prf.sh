@@ -7,12 +7,15 @@
 # also chosen there from 0.1..0.9 by nDCG@10 and the tuned run is added to the table.
 #   e.g.   bash bench/hybrid_prf.sh build/denser out/debian out/demo/debian-ance out/hybrid-debian
 # Builds OUT/bm25, OUT/emb (the corpus encoded by MODEL) and OUT/flat once, then searches.
+# MODEL may be an installed pretrained model's name (all-MiniLM-L6-v2). ENCODE_FLAGS (e.g.
+# "--precision bf16") go to the corpus encoding.
 set -euo pipefail
 denser=$1 coll=$2 model=$3 out=$4 split=${5:-test} tune=${6:-}
 mkdir -p "$out"
 q=(--quiet)
 [[ -f $out/bm25 ]] || "$denser" "${q[@]}" bm25 index --collection "$coll" --index "$out/bm25"
-[[ -f $out/emb ]] || "$denser" "${q[@]}" encode --model "$model" --collection "$coll" --out "$out/emb"
+# shellcheck disable=SC2086
+[[ -f $out/emb ]] || "$denser" "${q[@]}" encode --model "$model" --collection "$coll" --out "$out/emb" ${ENCODE_FLAGS:-}
 [[ -f $out/flat ]] || "$denser" "${q[@]}" index dense --embeddings "$out/emb" --factory Flat --out "$out/flat"
 
 both=(--model "$model" --index "$out/flat" --bm25 "$out/bm25" --embeddings "$out/emb")

@@ -33,43 +33,72 @@ bool onednn_route(const torch::Tensor& x, bool training) {
 // y = x w^T + b over the last dimension of x. Debian's libtorch sends float32 matrix
 // products to the reference (netlib) BLAS at ~2 GFLOP/s; oneDNN's inner product kernel
 // is an order of magnitude faster on the same cores.
-// bf16: the inputs and weights are rounded to bfloat16 and multiplied by oneDNN's bf16
-// kernels (AVX512-BF16 / AMX where the CPU has them), accumulating in float32; the result
-// comes back as float32, so LayerNorm, softmax and the residual sums stay in float32.
-torch::Tensor linear(nn::Linear layer, const torch::Tensor& x, bool onednn,
-                     Precision precision = Precision::kFp32) {  // a holder: shares the module
+// y = x w^T + b over the last dimension of x, for inference on the CPU.
+// fp32: oneDNN's inner product (Debian's libtorch may send float32 products to a slow
+// reference BLAS when no optimized one is installed), or the BLAS on one thread. bf16: the input is rounded to bfloat16 and multiplied by the layer's
+// bfloat16 weights (kept by `cache` until the weights change) through libtorch's bf16
+// GEMM (oneDNN's AVX512-BF16 / AMX kernels where the CPU has them), accumulating in
+// float32; the result comes back as float32, so LayerNorm, softmax and the residual sums
+// stay in float32.
+// keep_bf16: return the bf16 product as it is, for a consumer that takes bfloat16 anyway
+// (attention's products, GELU before the output layer): identical numbers, two fewer passes.
+torch::Tensor linear(nn::Linear layer, const torch::Tensor& x, bool onednn, Precision precision,
+                     Bf16Weights* cache, bool keep_bf16 = false) {  // a holder: shares the module
   if (!onednn) return layer(x);
   auto out_sizes = x.sizes().vec();
   out_sizes.back() = layer->weight.size(0);
-  torch::Tensor rows = x.reshape({-1, x.size(-1)}).contiguous();
+  torch::Tensor rows = x.reshape({-1, x.size(-1)});
   if (precision == Precision::kBf16) {
-    torch::Tensor y = at::mkldnn_linear(rows.to(torch::kBFloat16).to_mkldnn(),
-                                        layer->weight.to(torch::kBFloat16).to_mkldnn(),
-                                        layer->bias.to(torch::kBFloat16));
-    return y.to_dense().to(torch::kFloat32).view(out_sizes);
+    const Bf16Weights& w = cache->of(layer->weight, layer->bias);
+    torch::Tensor y = torch::addmm(w.bias, rows.to(torch::kBFloat16), w.weight.t());
+    return (keep_bf16 ? y : y.to(torch::kFloat32)).view(out_sizes);
   }
-  torch::Tensor y = at::mkldnn_linear(rows.to_mkldnn(), layer->weight.to_mkldnn(), layer->bias);
+  // One thread: libtorch's BLAS GEMM (OpenBLAS here) beats oneDNN's fp32 inner product
+  // (MiniLM at max length 256: 21.4 against 14.5 docs/s); at two threads oneDNN scales and
+  // the BLAS does not (23.0 against 20.1). See docs/benchmarks.md.
+  if (at::get_num_threads() == 1) return torch::addmm(layer->bias, rows, layer->weight.t()).view(out_sizes);
+  torch::Tensor y = at::mkldnn_linear(rows.contiguous().to_mkldnn(), layer->weight.to_mkldnn(), layer->bias);
   return y.to_dense().view(out_sizes);
 }
 
-// a: (..., m, k), b: (..., n, k) -> a b^T: (..., m, n). On the oneDNN route each matrix of
-// the batch is one inner product with b as the weight.
-torch::Tensor matmul_transposed(const torch::Tensor& a, const torch::Tensor& b, bool onednn) {
-  if (!onednn) return torch::matmul(a, b.transpose(-1, -2));
-  auto out_sizes = a.sizes().vec();
-  out_sizes.back() = b.size(-2);
-  torch::Tensor a3 = a.reshape({-1, a.size(-2), a.size(-1)}).contiguous();
-  torch::Tensor b3 = b.reshape({-1, b.size(-2), b.size(-1)}).contiguous();
-  std::vector<torch::Tensor> parts;
-  parts.reserve(static_cast<size_t>(a3.size(0)));
-  for (int64_t i = 0; i < a3.size(0); ++i)
-    parts.push_back(at::mkldnn_linear(a3[i].to_mkldnn(), b3[i].to_mkldnn(), {}).to_dense());
-  return torch::stack(parts).view(out_sizes);
+// Scaled dot-product attention for inference. q, k, v: (batch, heads, seq, head_dim)
+// views; additive_mask: (batch, 1, 1, seq). Both products are batched matrix products on
+// contiguous operands (k pre-transposed to (batch, heads, head_dim, seq)), which run an
+// order of magnitude faster than strided ones or one small product per head. bf16: the
+// products take bfloat16 operands. Returns (batch, heads, seq, head_dim), float32 or
+// (bf16) bfloat16 for the output layer, which takes bfloat16 anyway.
+torch::Tensor attention_inference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                  const torch::Tensor& additive_mask, Precision precision) {
+  const auto dtype = precision == Precision::kBf16 ? torch::kBFloat16 : torch::kFloat32;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  // The scale goes on q (seq x head_dim) rather than on the scores (seq x seq).
+  torch::Tensor qc = (q.to(torch::kFloat32) * scale).to(dtype).contiguous();
+  torch::Tensor kt = k.transpose(-1, -2).to(dtype).contiguous();
+  // bf16: libtorch's softmax reads bfloat16, computes in float32 and rounds its output to
+  // bfloat16, which is what the second product takes: the same numbers as a float32
+  // softmax between two conversions, without the two passes over (seq x seq) scores.
+  torch::Tensor scores = torch::matmul(qc, kt).add_(additive_mask.to(dtype));
+  torch::Tensor probs = torch::softmax(scores, -1);
+  return torch::matmul(probs, v.to(dtype).contiguous());
 }
 
 }  // namespace
 
 void set_use_onednn(bool enabled) { g_use_onednn.store(enabled); }
+
+const Bf16Weights& Bf16Weights::of(const torch::Tensor& w, const torch::Tensor& b) {
+  // A tensor's version counter moves with every in-place change (an optimizer step), and
+  // its storage with every reassignment: either makes the copy stale.
+  if (!weight.defined() || version_ != w._version() || source_ != w.data_ptr() ||
+      bias_version_ != b._version()) {
+    weight = w.detach().to(torch::kBFloat16).contiguous();
+    bias = b.detach().to(torch::kBFloat16);
+    version_ = w._version();
+    bias_version_ = b._version();
+    source_ = w.data_ptr();
+  }
+  return *this;
+}
 
 BertEmbeddingsImpl::BertEmbeddingsImpl(const ModelConfig& config) : config_(config) {
   word_embeddings_ = register_module("word_embeddings", nn::Embedding(config.vocab_size, config.hidden_size));
@@ -120,19 +149,25 @@ torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor
   bool fast = onednn_route(x, is_training());
   const Precision pr = fast ? precision_ : Precision::kFp32;
   auto split_heads = [&](const torch::Tensor& t) { return t.view({batch, seq, heads, head_dim}).permute({0, 2, 1, 3}); };
-  torch::Tensor q = split_heads(linear(query_, x, fast, pr)), k = split_heads(linear(key_, x, fast, pr));
-  torch::Tensor v = split_heads(linear(value_, x, fast, pr));
-  torch::Tensor scores = matmul_transposed(q, k, fast) / std::sqrt(static_cast<double>(head_dim));
-  torch::Tensor probs = torch::softmax(scores + additive_mask, -1);
-  probs = torch::dropout(probs, config_.attention_probs_dropout_prob, is_training());
-  // probs v = probs (v^T)^T: (batch, heads, seq, head_dim).
-  torch::Tensor context = matmul_transposed(probs, v.transpose(-1, -2), fast);
+  Bf16Weights* w = bf16_weights_.data();
+  torch::Tensor q = split_heads(linear(query_, x, fast, pr, &w[0], true));
+  torch::Tensor k = split_heads(linear(key_, x, fast, pr, &w[1], true));
+  torch::Tensor v = split_heads(linear(value_, x, fast, pr, &w[2], true));
+  torch::Tensor context;
+  if (fast) {
+    context = attention_inference(q, k, v, additive_mask, pr);
+  } else {
+    torch::Tensor scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));
+    torch::Tensor probs = torch::softmax(scores + additive_mask, -1);
+    probs = torch::dropout(probs, config_.attention_probs_dropout_prob, is_training());
+    context = torch::matmul(probs, v);  // (batch, heads, seq, head_dim)
+  }
   context = context.permute({0, 2, 1, 3}).reshape({batch, seq, config_.hidden_size});
   double p = config_.hidden_dropout_prob;
   torch::Tensor attended =
-      attention_norm_(torch::dropout(linear(attention_dense_, context, fast, pr), p, is_training()) + x);
-  torch::Tensor inner = torch::gelu(linear(intermediate_dense_, attended, fast, pr));  // exact erf GELU
-  return output_norm_(torch::dropout(linear(output_dense_, inner, fast, pr), p, is_training()) + attended);
+      attention_norm_(torch::dropout(linear(attention_dense_, context, fast, pr, &w[3]), p, is_training()) + x);
+  torch::Tensor inner = torch::gelu(linear(intermediate_dense_, attended, fast, pr, &w[4], true));  // exact erf GELU
+  return output_norm_(torch::dropout(linear(output_dense_, inner, fast, pr, &w[5]), p, is_training()) + attended);
 }
 
 BertBackboneImpl::BertBackboneImpl(const ModelConfig& config) : config_(config) {

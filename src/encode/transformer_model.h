@@ -10,6 +10,7 @@
 // the safetensors state dict. Dropout follows the module's train()/eval() mode.
 #include <torch/torch.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -36,6 +37,17 @@ class BertEmbeddingsImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BertEmbeddings);
 
+/// A layer's weight and bias in bfloat16 for the bf16 inference route, remade when the
+/// float32 originals change. Not thread-safe (one forward pass at a time per network).
+struct Bf16Weights {
+  torch::Tensor weight, bias;
+  const Bf16Weights& of(const torch::Tensor& w, const torch::Tensor& b);
+
+ private:
+  int64_t version_ = -1, bias_version_ = -1;
+  const void* source_ = nullptr;
+};
+
 /// One post-LayerNorm encoder layer: self-attention, add & norm, GELU feed-forward, add & norm.
 class BertLayerImpl : public torch::nn::Module {
  public:
@@ -54,6 +66,7 @@ class BertLayerImpl : public torch::nn::Module {
   torch::nn::Linear intermediate_dense_{nullptr}, output_dense_{nullptr};
   torch::nn::LayerNorm output_norm_{nullptr};
   Precision precision_ = Precision::kFp32;
+  std::array<Bf16Weights, 6> bf16_weights_;  // query, key, value, attention out, intermediate, output
 };
 TORCH_MODULE(BertLayer);
 

@@ -257,7 +257,7 @@ TEST(TransformerEncoderTest, SeparateQueryTowerSavesAndLoads) {
   SafeTensorsFile file = SafeTensorsFile::open(dir.path("model.safetensors"));
   EXPECT_NE(file.find("query_tower.bert.embeddings.word_embeddings.weight"), nullptr);
   EXPECT_NE(file.find("embeddingHead.weight"), nullptr);
-  auto loaded = load_encoder(dir.path());
+  auto loaded = load_encoder(dir.path(), test::one_thread());  // the same settings: the same kernels
   std::vector<float> q2(2 * d);
   loaded->encode_queries(texts, q2);
   EXPECT_EQ(std::memcmp(q.data(), q2.data(), q.size() * sizeof(float)), 0);
