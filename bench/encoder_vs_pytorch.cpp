@@ -26,6 +26,7 @@
 
 #include "denser/common/error.h"
 #include "denser/common/memory.h"
+#include "denser/common/parallel.h"
 #include "denser/common/io.h"
 #include "denser/data/readers.h"
 #include "denser/encode/transformer.h"
@@ -233,6 +234,8 @@ nlohmann::json run_peer(const Args& args, const std::string& model_dir, const st
                         const std::string& embeddings) {
   // The same settings denser::tune_allocator_for_tensors() makes, through glibc's variables.
   std::string env = args.peer_tuned_malloc ? "MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 " : "";
+  // OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit.
+  env += "OPENBLAS_NUM_THREADS=" + std::to_string(args.threads) + " ";
   std::string cmd = env + "'" + args.python + "' '" + args.peer + "' '" + model_dir + "' '" + request + "' '" + embeddings + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
   DENSER_CHECK(pipe, "cannot start the Python peer: ", cmd);
@@ -322,6 +325,7 @@ nlohmann::json run(const Args& args) {
   std::string work = args.work_dir.empty() ? "/tmp/denser-bench-encoder-" + args.preset : args.work_dir;
   enc.save(work + "/model");
   at::set_num_threads(args.threads);
+  denser::set_blas_threads(args.threads);
 
   auto texts = first_documents(args);
   auto encode = encode_batches(enc, texts, args.max_length, args.batch);

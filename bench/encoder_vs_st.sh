@@ -18,7 +18,7 @@ for spec in "scifact:$root/../shared/datasets/scifact:256" "debian:$root/out/deb
     tag="encoder-vs-st-$name-t$threads"
     echo "== $tag" >&2
     "$build/bench/bench_encoder_vs_st" --collection "$coll" --docs "$docs" --max-length "$len" --threads "$threads" \
-      --repeats 1 --python "$root/.venv/bin/python" --peer "$root/bench/python/st_peer.py" \
+      --repeats 2 --python "$root/.venv/bin/python" --peer "$root/bench/python/st_peer.py" \
       --work-dir "$out/$tag.work" > "$out/$tag.json"
   done
 done

@@ -100,6 +100,8 @@ void register_train_command(CLI::App& app) {
   flag(cmd, a, "--seed", &TrainOptions::seed, "Random seed (initialization, data order, sampling)");
   flag(cmd, a, "--refresh", &TrainOptions::refresh, "async (beside training) or sync (stop the world)");
   flag(cmd, a, "--refresh-every", &TrainOptions::refresh_every, "Steps between ANN index refreshes");
+  flag(cmd, a, "--refresh-precision", &TrainOptions::refresh_precision,
+       "Refresher's encoding precision: fp32 or bf16 (transformers; training stays fp32)");
   flag(cmd, a, "--index-factory", &TrainOptions::index_factory, "FAISS factory of the refresh index");
   flag(cmd, a, "--checkpoint-every", &TrainOptions::checkpoint_every, "Steps between checkpoints (0: at the end)");
   flag(cmd, a, "--keep-checkpoints", &TrainOptions::keep_checkpoints, "Checkpoints kept (the best is kept apart)");

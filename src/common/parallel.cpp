@@ -1,5 +1,7 @@
 #include "denser/common/parallel.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -12,6 +14,20 @@ namespace denser {
 int default_num_threads() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
+}
+
+void set_blas_threads(int num_threads) {
+  using SetThreads = void (*)(int);
+  using GetThreads = int (*)();
+  // Looked up at run time: the BLAS behind libblas.so.3 is chosen by the system
+  // (update-alternatives), and only OpenBLAS has these.
+  static const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  static const auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  static std::mutex mutex;
+  if (set == nullptr || get == nullptr) return;
+  const int want = num_threads > 0 ? num_threads : default_num_threads();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (get() != want) set(want);
 }
 
 void parallel_for(size_t n, int num_threads, size_t grain,

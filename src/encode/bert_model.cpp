@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "denser/common/error.h"
+#include "encode/small_rows_gemm.h"
 #include "encode/transformer_model.h"
 
 namespace denser::encode_internal {
@@ -30,49 +31,48 @@ bool onednn_route(const torch::Tensor& x, bool training) {
          x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && at::hasMKLDNN();
 }
 
-// y = x w^T + b over the last dimension of x. Debian's libtorch sends float32 matrix
-// products to the reference (netlib) BLAS at ~2 GFLOP/s; oneDNN's inner product kernel
-// is an order of magnitude faster on the same cores.
-// y = x w^T + b over the last dimension of x, for inference on the CPU.
-// fp32: oneDNN's inner product (Debian's libtorch may send float32 products to a slow
-// reference BLAS when no optimized one is installed), or the BLAS on one thread. bf16: the input is rounded to bfloat16 and multiplied by the layer's
-// bfloat16 weights (kept by `cache` until the weights change) through libtorch's bf16
-// GEMM (oneDNN's AVX512-BF16 / AMX kernels where the CPU has them), accumulating in
-// float32; the result comes back as float32, so LayerNorm, softmax and the residual sums
-// stay in float32.
-// keep_bf16: return the bf16 product as it is, for a consumer that takes bfloat16 anyway
-// (attention's products, GELU before the output layer): identical numbers, two fewer passes.
-torch::Tensor linear(nn::Linear layer, const torch::Tensor& x, bool onednn, Precision precision,
-                     Bf16Weights* cache, bool keep_bf16 = false) {  // a holder: shares the module
-  if (!onednn) return layer(x);
-  auto out_sizes = x.sizes().vec();
-  out_sizes.back() = layer->weight.size(0);
-  torch::Tensor rows = x.reshape({-1, x.size(-1)});
-  if (precision == Precision::kBf16) {
-    const Bf16Weights& w = cache->of(layer->weight, layer->bias);
-    torch::Tensor y = torch::addmm(w.bias, rows.to(torch::kBFloat16), w.weight.t());
-    return (keep_bf16 ? y : y.to(torch::kFloat32)).view(out_sizes);
+// y = x w^T + b for inference on the CPU. x: (rows, in); w: (out, in); b: (out).
+// fp32 (w, b float32): on one thread libtorch's BLAS GEMM (OpenBLAS, held to one thread
+// by set_blas_threads), which beats oneDNN's fp32 inner product there (MiniLM on the
+// Debian collection at max length 128: 46.8 against 43.0 docs/s); at two threads oneDNN
+// scales and OpenBLAS does not (76.9 against 54.0). See docs/benchmarks.md. bf16 (w, b bfloat16, made once by InferenceWeights): x is rounded to
+// bfloat16 and multiplied through libtorch's bf16 GEMM (oneDNN's AVX512-BF16 / AMX kernels
+// where the CPU has them), accumulating in float32; the result comes back as float32, so
+// LayerNorm and the residual sums stay in float32, unless keep_bf16, for a consumer that
+// takes bfloat16 anyway (attention's products, GELU before the output layer): identical
+// numbers, two fewer passes.
+torch::Tensor dense_product(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
+                            bool keep_bf16 = false) {
+  if (w.scalar_type() == torch::kBFloat16) {
+    torch::Tensor y = torch::addmm(b, x.to(torch::kBFloat16), w.t());
+    return keep_bf16 ? y : y.to(torch::kFloat32);
   }
-  // One thread: libtorch's BLAS GEMM (OpenBLAS here) beats oneDNN's fp32 inner product
-  // (MiniLM at max length 256: 21.4 against 14.5 docs/s); at two threads oneDNN scales and
-  // the BLAS does not (23.0 against 20.1). See docs/benchmarks.md.
-  if (at::get_num_threads() == 1) return torch::addmm(layer->bias, rows, layer->weight.t()).view(out_sizes);
-  torch::Tensor y = at::mkldnn_linear(rows.contiguous().to_mkldnn(), layer->weight.to_mkldnn(), layer->bias);
-  return y.to_dense().view(out_sizes);
+  if (at::get_num_threads() == 1) return torch::addmm(b, x, w.t());
+  return at::mkldnn_linear(x.contiguous().to_mkldnn(), w.to_mkldnn(), b).to_dense();
+}
+
+// y = x W^T + b through small_rows_gemm; w.weight: panels (out / 32, in, 32) from
+// InferenceWeights(transposed).
+torch::Tensor small_rows_product(const torch::Tensor& x, const InferenceWeights& w) {
+  const torch::Tensor xc = x.contiguous();
+  const int64_t rows = xc.size(0), k = xc.size(1), n = w.weight.size(0) * kSmallGemmPanel;
+  torch::Tensor y = torch::empty({rows, n}, xc.options());
+  small_rows_gemm(xc.data_ptr<float>(), rows, k, w.weight.data_ptr<float>(), n, w.bias.data_ptr<float>(),
+                  y.data_ptr<float>());
+  return y;
 }
 
 // Scaled dot-product attention for inference. q, k, v: (batch, heads, seq, head_dim)
-// views; additive_mask: (batch, 1, 1, seq). Both products are batched matrix products on
-// contiguous operands (k pre-transposed to (batch, heads, head_dim, seq)), which run an
+// views, q already scaled by 1/sqrt(head_dim) (folded into the fused projection's
+// weights); additive_mask: (batch, 1, 1, seq). Both products are batched matrix products
+// on contiguous operands (k pre-transposed to (batch, heads, head_dim, seq)), which run an
 // order of magnitude faster than strided ones or one small product per head. bf16: the
 // products take bfloat16 operands. Returns (batch, heads, seq, head_dim), float32 or
 // (bf16) bfloat16 for the output layer, which takes bfloat16 anyway.
 torch::Tensor attention_inference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                   const torch::Tensor& additive_mask, Precision precision) {
   const auto dtype = precision == Precision::kBf16 ? torch::kBFloat16 : torch::kFloat32;
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  // The scale goes on q (seq x head_dim) rather than on the scores (seq x seq).
-  torch::Tensor qc = (q.to(torch::kFloat32) * scale).to(dtype).contiguous();
+  torch::Tensor qc = q.to(dtype).contiguous();
   torch::Tensor kt = k.transpose(-1, -2).to(dtype).contiguous();
   // bf16: libtorch's softmax reads bfloat16, computes in float32 and rounds its output to
   // bfloat16, which is what the second product takes: the same numbers as a float32
@@ -86,16 +86,35 @@ torch::Tensor attention_inference(const torch::Tensor& q, const torch::Tensor& k
 
 void set_use_onednn(bool enabled) { g_use_onednn.store(enabled); }
 
-const Bf16Weights& Bf16Weights::of(const torch::Tensor& w, const torch::Tensor& b) {
-  // A tensor's version counter moves with every in-place change (an optimizer step), and
-  // its storage with every reassignment: either makes the copy stale.
-  if (!weight.defined() || version_ != w._version() || source_ != w.data_ptr() ||
-      bias_version_ != b._version()) {
-    weight = w.detach().to(torch::kBFloat16).contiguous();
-    bias = b.detach().to(torch::kBFloat16);
-    version_ = w._version();
-    bias_version_ = b._version();
-    source_ = w.data_ptr();
+const InferenceWeights& InferenceWeights::of(std::initializer_list<const nn::Linear*> layers,
+                                             torch::ScalarType dtype, double first_scale, bool transposed) {
+  std::vector<int64_t> versions;
+  std::vector<const void*> sources;
+  for (const nn::Linear* layer : layers) {
+    versions.push_back((*layer)->weight._version());
+    versions.push_back((*layer)->bias._version());
+    sources.push_back((*layer)->weight.data_ptr());
+    sources.push_back((*layer)->bias.data_ptr());
+  }
+  if (!weight.defined() || dtype != dtype_ || first_scale != first_scale_ || transposed != transposed_ ||
+      versions != versions_ || sources != sources_) {
+    std::vector<torch::Tensor> ws, bs;
+    for (const nn::Linear* layer : layers) {
+      const double scale = ws.empty() ? first_scale : 1.0;
+      ws.push_back((*layer)->weight.detach() * scale);
+      bs.push_back((*layer)->bias.detach() * scale);
+    }
+    weight = torch::cat(ws, 0).to(dtype);
+    if (transposed) {  // (out, in) -> panels (out / 32, in, 32) for small_rows_gemm
+      weight = weight.view({weight.size(0) / kSmallGemmPanel, kSmallGemmPanel, weight.size(1)}).transpose(1, 2);
+    }
+    weight = weight.contiguous();
+    bias = torch::cat(bs, 0).to(dtype);
+    versions_ = std::move(versions);
+    sources_ = std::move(sources);
+    dtype_ = dtype;
+    first_scale_ = first_scale;
+    transposed_ = transposed;
   }
   return *this;
 }
@@ -146,28 +165,54 @@ BertLayerImpl::BertLayerImpl(const ModelConfig& config) : config_(config) {
 torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& additive_mask) {
   int64_t batch = x.size(0), seq = x.size(1);
   int64_t heads = config_.num_attention_heads, head_dim = config_.hidden_size / heads;
-  bool fast = onednn_route(x, is_training());
-  const Precision pr = fast ? precision_ : Precision::kFp32;
   auto split_heads = [&](const torch::Tensor& t) { return t.view({batch, seq, heads, head_dim}).permute({0, 2, 1, 3}); };
-  Bf16Weights* w = bf16_weights_.data();
-  torch::Tensor q = split_heads(linear(query_, x, fast, pr, &w[0], true));
-  torch::Tensor k = split_heads(linear(key_, x, fast, pr, &w[1], true));
-  torch::Tensor v = split_heads(linear(value_, x, fast, pr, &w[2], true));
-  torch::Tensor context;
-  if (fast) {
-    context = attention_inference(q, k, v, additive_mask, pr);
-  } else {
-    torch::Tensor scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));
-    torch::Tensor probs = torch::softmax(scores + additive_mask, -1);
-    probs = torch::dropout(probs, config_.attention_probs_dropout_prob, is_training());
-    context = torch::matmul(probs, v);  // (batch, heads, seq, head_dim)
-  }
+  torch::Tensor q = split_heads(query_(x)), k = split_heads(key_(x)), v = split_heads(value_(x));
+  torch::Tensor scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));
+  torch::Tensor probs = torch::softmax(scores + additive_mask, -1);
+  probs = torch::dropout(probs, config_.attention_probs_dropout_prob, is_training());
+  torch::Tensor context = torch::matmul(probs, v);  // (batch, heads, seq, head_dim)
   context = context.permute({0, 2, 1, 3}).reshape({batch, seq, config_.hidden_size});
   double p = config_.hidden_dropout_prob;
-  torch::Tensor attended =
-      attention_norm_(torch::dropout(linear(attention_dense_, context, fast, pr, &w[3]), p, is_training()) + x);
-  torch::Tensor inner = torch::gelu(linear(intermediate_dense_, attended, fast, pr, &w[4], true));  // exact erf GELU
-  return output_norm_(torch::dropout(linear(output_dense_, inner, fast, pr, &w[5]), p, is_training()) + attended);
+  torch::Tensor attended = attention_norm_(torch::dropout(attention_dense_(context), p, is_training()) + x);
+  torch::Tensor inner = torch::gelu(intermediate_dense_(attended));  // exact erf GELU
+  return output_norm_(torch::dropout(output_dense_(inner), p, is_training()) + attended);
+}
+
+torch::Tensor BertLayerImpl::product(size_t slot, std::initializer_list<const nn::Linear*> layers,
+                                     double first_scale, const torch::Tensor& x, bool keep_bf16) {
+  if (precision_ == Precision::kBf16) {
+    const InferenceWeights& w = inference_weights_[slot].of(layers, torch::kBFloat16, first_scale);
+    return dense_product(x, w.weight, w.bias, keep_bf16);
+  }
+  // A few rows (one query's tokens): a BLAS GEMM would copy the whole weight matrix into
+  // packed panels on every call; small_rows_gemm reads weights transposed once.
+  int64_t out = 0;
+  for (const nn::Linear* layer : layers) out += (*layer)->weight.size(0);
+  if (x.size(0) <= kSmallGemmMaxRows && out % kSmallGemmPanel == 0 && small_rows_gemm_available())
+    return small_rows_product(x, inference_weights_[slot + 4].of(layers, torch::kFloat32, first_scale, true));
+  if (layers.size() == 1 && first_scale == 1.0) return dense_product(x, (**layers.begin())->weight, (**layers.begin())->bias);
+  const InferenceWeights& w = inference_weights_[slot].of(layers, torch::kFloat32, first_scale);
+  return dense_product(x, w.weight, w.bias);
+}
+
+torch::Tensor BertLayerImpl::forward_packed(const torch::Tensor& x, const torch::Tensor& rows, int64_t batch,
+                                            int64_t seq, const torch::Tensor& additive_mask) {
+  const int64_t h = config_.hidden_size, heads = config_.num_attention_heads, head_dim = h / heads;
+  // One product for the query, key and value projections, with the attention scale
+  // 1/sqrt(head_dim) folded into the query's rows.
+  torch::Tensor qkv = product(0, {&query_, &key_, &value_}, 1.0 / std::sqrt(static_cast<double>(head_dim)), x,
+                              /*keep_bf16=*/true);  // (n, 3h)
+  // Attention alone needs the padded layout; padding rows are zeros, and the mask keeps
+  // every real token from attending to them.
+  if (rows.defined()) qkv = torch::zeros({batch * seq, 3 * h}, qkv.options()).index_copy_(0, rows, qkv);
+  torch::Tensor heads5 = qkv.view({batch, seq, 3, heads, head_dim});
+  auto part = [&](int64_t i) { return heads5.select(2, i).permute({0, 2, 1, 3}); };  // (batch, heads, seq, head_dim)
+  torch::Tensor context = attention_inference(part(0), part(1), part(2), additive_mask, precision_);
+  context = context.permute({0, 2, 1, 3}).reshape({batch * seq, h});
+  if (rows.defined()) context = context.index_select(0, rows);
+  torch::Tensor attended = attention_norm_(product(1, {&attention_dense_}, 1.0, context, false) + x);
+  torch::Tensor inner = torch::gelu(product(2, {&intermediate_dense_}, 1.0, attended, true));  // exact erf GELU
+  return output_norm_(product(3, {&output_dense_}, 1.0, inner, false) + attended);
 }
 
 BertBackboneImpl::BertBackboneImpl(const ModelConfig& config) : config_(config) {
@@ -183,8 +228,21 @@ torch::Tensor BertBackboneImpl::forward(const torch::Tensor& ids, const torch::T
   // Padding keys get the lowest float so that softmax gives them exactly zero weight.
   torch::Tensor additive = (1.0 - attention_mask.to(x.dtype()).unsqueeze(1).unsqueeze(2)) *
                            std::numeric_limits<float>::lowest();
-  for (const auto& layer : *layers_) x = layer->as<BertLayer>()->forward(x, additive);
-  return x;
+  if (!onednn_route(x, is_training())) {
+    for (const auto& layer : *layers_) x = layer->as<BertLayer>()->forward(x, additive);
+    return x;
+  }
+  // Inference: the layers run on the real tokens alone, packed into (n, hidden) rows.
+  const int64_t batch = x.size(0), seq = x.size(1), h = x.size(2);
+  torch::Tensor rows = attention_mask.reshape({-1}).nonzero().squeeze(1);  // real tokens' rows
+  const bool padded = rows.size(0) < batch * seq;
+  if (!padded) rows = torch::Tensor();
+  torch::Tensor packed = x.reshape({-1, h});
+  if (padded) packed = packed.index_select(0, rows);
+  for (const auto& layer : *layers_) packed = layer->as<BertLayer>()->forward_packed(packed, rows, batch, seq, additive);
+  // Padding positions come back as zeros: pooling masks them out.
+  if (padded) packed = torch::zeros({batch * seq, h}, packed.options()).index_copy_(0, rows, packed);
+  return packed.view({batch, seq, h});
 }
 
 TransformerNetImpl::TransformerNetImpl(const ModelConfig& config, bool with_query_tower) : config_(config) {

@@ -94,6 +94,7 @@ void NgramEncoder::encode(std::span<const std::string_view> texts, std::span<flo
   DENSER_CHECK(out.size() == n * d, "encode: output holds ", out.size(), " floats, expected ", n, " x ", d);
   if (n == 0) return;
   at::set_num_threads(options_.num_threads > 0 ? options_.num_threads : default_num_threads());
+  set_blas_threads(options_.num_threads);
   std::vector<std::vector<int64_t>> rows = bucket_rows(texts, config_, options_.num_threads);
   bool was_training = net_->is_training();
   net_->eval();

@@ -105,6 +105,7 @@ void TransformerEncoder::encode(std::span<const std::string_view> texts, std::sp
   DENSER_CHECK(out.size() == n * d, "encode: output holds ", out.size(), " floats, expected ", n, " x ", d);
   if (n == 0) return;
   at::set_num_threads(options_.num_threads > 0 ? options_.num_threads : default_num_threads());
+  set_blas_threads(options_.num_threads);
   // Texts longer than the position table are cut, as Hugging Face's model_max_length does.
   int64_t positions = config_.max_position_embeddings - (config_.is_roberta() ? config_.pad_token_id + 1 : 0);
   max_length = std::min(max_length, static_cast<size_t>(positions));
@@ -161,6 +162,11 @@ std::unique_ptr<Encoder> TransformerEncoder::clone() const {
   net->to(device_);
   copy_module_state(*net_, *net);
   return std::make_unique<TransformerEncoder>(config_, tokenizer_, std::move(net), options_);
+}
+
+void TransformerEncoder::set_precision(const std::string& precision) {
+  net_->set_precision(parse_precision(precision));
+  options_.precision = precision;
 }
 
 std::string TransformerEncoder::fingerprint() const {

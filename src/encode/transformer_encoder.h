@@ -34,6 +34,7 @@ class TransformerEncoder final : public Encoder {
   std::string family() const override { return "transformer"; }
   std::string similarity() const override { return config_.similarity(); }
   std::unique_ptr<Encoder> clone() const override;
+  void set_precision(const std::string& precision) override;
 
   // --- for training ---
   TransformerNet& net() { return net_; }

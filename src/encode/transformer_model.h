@@ -11,6 +11,8 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <initializer_list>
+#include <vector>
 #include <cstdint>
 #include <string>
 
@@ -37,15 +39,25 @@ class BertEmbeddingsImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BertEmbeddings);
 
-/// A layer's weight and bias in bfloat16 for the bf16 inference route, remade when the
-/// float32 originals change. Not thread-safe (one forward pass at a time per network).
-struct Bf16Weights {
-  torch::Tensor weight, bias;
-  const Bf16Weights& of(const torch::Tensor& w, const torch::Tensor& b);
+/// Inference copies of one or more Linear layers' weights and biases, concatenated along
+/// the output dimension (the query, key and value projections become one product) and
+/// converted to `dtype`; remade when any float32 original changes (an optimizer step
+/// bumps a tensor's version, a reassignment its storage). Not thread-safe (one forward
+/// pass at a time per network).
+struct InferenceWeights {
+  torch::Tensor weight, bias;  // (sum of out_features, in_features), (sum of out_features)
+  /// first_scale multiplies the first layer's weight and bias (attention's 1/sqrt(d) on
+  /// the query projection). transposed: the weight is kept as panels (out / 32, in, 32),
+  /// the layout of small_rows_gemm (out must be a multiple of 32).
+  const InferenceWeights& of(std::initializer_list<const torch::nn::Linear*> layers, torch::ScalarType dtype,
+                             double first_scale = 1.0, bool transposed = false);
 
  private:
-  int64_t version_ = -1, bias_version_ = -1;
-  const void* source_ = nullptr;
+  std::vector<int64_t> versions_;
+  std::vector<const void*> sources_;
+  torch::ScalarType dtype_ = torch::kFloat32;
+  double first_scale_ = 1.0;
+  bool transposed_ = false;
 };
 
 /// One post-LayerNorm encoder layer: self-attention, add & norm, GELU feed-forward, add & norm.
@@ -58,6 +70,12 @@ class BertLayerImpl : public torch::nn::Module {
   /// x: (batch, seq, hidden); additive_mask: (batch, 1, 1, seq) float, 0 for real tokens
   /// and the dtype's lowest value for padding. Returns (batch, seq, hidden).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& additive_mask);
+  /// The inference route (CPU, no grad) on packed tokens: x: (n, hidden), the real tokens
+  /// of a (batch, seq) batch, which are rows `rows` (n int64) of the flattened batch, or
+  /// every row when `rows` is undefined. Only attention sees the padded layout; the dense
+  /// layers, GELU and LayerNorm do no work on padding. Returns (n, hidden).
+  torch::Tensor forward_packed(const torch::Tensor& x, const torch::Tensor& rows, int64_t batch, int64_t seq,
+                               const torch::Tensor& additive_mask);
 
  private:
   ModelConfig config_;
@@ -66,7 +84,15 @@ class BertLayerImpl : public torch::nn::Module {
   torch::nn::Linear intermediate_dense_{nullptr}, output_dense_{nullptr};
   torch::nn::LayerNorm output_norm_{nullptr};
   Precision precision_ = Precision::kFp32;
-  std::array<Bf16Weights, 6> bf16_weights_;  // query, key, value, attention out, intermediate, output
+  // y = x W^T + b on the inference route for `layers` (one, or several fused along the
+  // output dimension), cached in slot `slot`: bf16 copies, fp32 fused or transposed copies
+  // for a few rows (small_rows_gemm), or the modules' own tensors.
+  torch::Tensor product(size_t slot, std::initializer_list<const torch::nn::Linear*> layers, double first_scale,
+                        const torch::Tensor& x, bool keep_bf16);
+
+  // Inference weights: the fused query/key/value projection, then attention out,
+  // intermediate and output; the second four are the transposed fp32 copies for few rows.
+  std::array<InferenceWeights, 8> inference_weights_;
 };
 TORCH_MODULE(BertLayer);
 

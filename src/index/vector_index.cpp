@@ -88,7 +88,10 @@ struct CountingWriter : faiss::IOWriter {
 
 }  // namespace
 
-void set_faiss_threads(int threads) { omp_set_num_threads(threads > 0 ? threads : default_num_threads()); }
+void set_faiss_threads(int threads) {
+  omp_set_num_threads(threads > 0 ? threads : default_num_threads());
+  set_blas_threads(threads);  // FAISS's batched searches call the BLAS
+}
 
 FaissVectorIndex::FaissVectorIndex(VectorIndexOptions options, std::unique_ptr<faiss::Index> index,
                                    std::vector<std::string> ids)

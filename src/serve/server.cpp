@@ -385,6 +385,8 @@ void SearchServer::Impl::install_routes() {
                            {"prf", retriever->has_prf()}, {"model", retriever->model_fingerprint()},
                            {"model_name", retriever->model_name()},
                            {"default_mode", retrieval_mode_name(options.defaults.mode)},
+                           {"default_fusion", fusion_method_name(options.defaults.fusion)},
+                           {"default_alpha", options.defaults.alpha},
                            {"documents_loaded", docs ? docs->size() : 0}});
     });
   });

@@ -47,6 +47,7 @@ void visit_fields(TrainOptions& o, Visitor&& v) {
   v("refresh_every", o.refresh_every);
   v("wait_first_refresh", o.wait_first_refresh);
   v("index_factory", o.index_factory);
+  v("refresh_precision", o.refresh_precision);
   v("checkpoint_every", o.checkpoint_every);
   v("keep_checkpoints", o.keep_checkpoints);
   v("log_every", o.log_every);
@@ -97,6 +98,8 @@ void TrainOptions::finalize() {
   DENSER_CHECK(temperature >= 0, "train: temperature must not be negative (0: the family's default)");
   DENSER_CHECK(weight_decay >= 0 && max_grad_norm >= 0, "train: weight_decay and max_grad_norm must not be negative");
   DENSER_CHECK(refresh_every >= 1, "train: refresh_every must be at least 1");
+  DENSER_CHECK(refresh_precision == "fp32" || refresh_precision == "bf16", "train: refresh_precision must be fp32 or bf16, got \"",
+               refresh_precision, "\"");
   DENSER_CHECK(checkpoint_every >= 0 && keep_checkpoints >= 1, "train: checkpoint_every >= 0, keep_checkpoints >= 1");
   DENSER_CHECK(log_every >= 1 && threads >= 0 && encode_batch_size >= 1 && dev_holdout >= 0,
                "train: log_every and encode_batch_size must be positive, threads and dev_holdout not negative");

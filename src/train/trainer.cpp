@@ -126,6 +126,7 @@ class Trainer {
  private:
   void setup();
   void maybe_refresh();
+  std::unique_ptr<Encoder> refresh_snapshot() const;
   void swap_in(RefreshOutput out);
   Batch next_batch();
   double train_step();
@@ -162,6 +163,7 @@ class Trainer {
 
 void Trainer::setup() {
   at::set_num_threads(train_threads_);
+  set_blas_threads(train_threads_);
   if (options_.distributed) {
     const DistributedEnv env = DistributedEnv::from_environment();
     DENSER_CHECK(options_.batch_size % env.world_size == 0, "train --distributed: the global batch size ",
@@ -290,6 +292,13 @@ std::vector<float> Trainer::encode_corpus_share(Encoder& encoder, const std::vec
   return all;
 }
 
+// A deep copy of the weights for the refresher, encoding at --refresh-precision.
+std::unique_ptr<Encoder> Trainer::refresh_snapshot() const {
+  std::unique_ptr<Encoder> snapshot = model_->encoder().clone();
+  snapshot->set_precision(options_.refresh_precision);
+  return snapshot;
+}
+
 // Runs or collects a refresh when one is due. Not distributed, a finished refresh is swapped
 // in here; distributed, rank 0's is shared with every rank (share_refresh).
 void Trainer::maybe_refresh() {
@@ -299,7 +308,7 @@ void Trainer::maybe_refresh() {
       if (auto done = refresher_->take()) ready = std::move(*done);
       if (state_.step >= state_.next_refresh_step && !refresher_->busy()) {
         const bool first = state_.refreshes.empty() && !ready;
-        refresher_->submit(model_->encoder().clone(), state_.step);
+        refresher_->submit(refresh_snapshot(), state_.step);
         state_.next_refresh_step = state_.step + options_.refresh_every;
         if (first && options_.wait_first_refresh && ance_) {
           const auto start = Clock::now();
@@ -318,9 +327,9 @@ void Trainer::maybe_refresh() {
     };
     const CorpusEncoder* encode = dist_ ? &split : nullptr;
     if (main_) {
-      ready = run_refresh(model_->encoder().clone(), state_.step, data_, options_, refresh_threads_, false, encode);
+      ready = run_refresh(refresh_snapshot(), state_.step, data_, options_, refresh_threads_, false, encode);
     } else {
-      split(*model_->encoder().clone(), data_.doc_texts);
+      split(*refresh_snapshot(), data_.doc_texts);
     }
     wait_seconds_ += seconds_since(start);
     ++steps_waited_;
@@ -494,6 +503,7 @@ void Trainer::finish(TrainSummary& summary) {
   if (refresher_ && refresher_->busy()) swap_in(refresher_->wait());
   refresher_.reset();
   at::set_num_threads(total_threads_);
+  set_blas_threads(total_threads_);
   // The final weights are evaluated like a refresh, without mining, on an exact index.
   TrainOptions exact = options_;
   exact.index_factory = "Flat";

@@ -44,5 +44,52 @@ TEST(TransformerNetTest, TrainingPathMatchesInferencePathAndBackpropagates) {
   }
 }
 
+// The inference route keeps derived copies of the weights (the fused query/key/value
+// product with the attention scale folded in; bf16 copies). An optimizer step changes the
+// float32 weights in place: the next inference pass must see the new weights, on one and
+// on two threads (BLAS and oneDNN products), with and without padding.
+TEST(TransformerNetTest, InferenceRouteFollowsInPlaceWeightChanges) {
+  for (int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    ModelConfig config = test::tiny_test_config("bert", "mean", false);
+    TransformerNet net(config);
+    initialize(net, InitOptions{9, 0.02, true});
+    net->eval();
+    torch::Tensor ids = torch::tensor({2, 7, 8, 9, 10, 11, 12, 3, 2, 13, 14, 15, 3, 0, 0, 0}).view({2, 8});
+    torch::Tensor mask = ids.ne(0).to(torch::kLong), types = torch::zeros_like(ids);
+    auto inference = [&](Precision precision) {
+      net->set_precision(precision);
+      torch::InferenceMode guard;
+      return net->forward(ids, types, mask).clone();
+    };
+    auto plain = [&] {
+      torch::NoGradGuard no_grad;
+      set_use_onednn(false);
+      torch::Tensor out = net->forward(ids, types, mask).clone();
+      set_use_onednn(true);
+      return out;
+    };
+    inference(Precision::kBf16);  // fills the caches; fp32 last, so its fused cache is the one kept
+    const torch::Tensor before = inference(Precision::kFp32);
+    {
+      torch::NoGradGuard no_grad;
+      torch::manual_seed(3);
+      for (auto& p : net->named_parameters()) {  // every dense layer of the encoder stack
+        const std::string& name = p.key();
+        if (name.find("encoder.layer") != std::string::npos && name.find("LayerNorm") == std::string::npos)
+          p.value().normal_(0.0, 0.2);
+      }
+    }
+    const torch::Tensor expected = plain();
+    // The change must show, or a stale cache would pass unnoticed.
+    ASSERT_GT((expected - before).abs().max().item<float>(), 0.2f);
+    EXPECT_LE((inference(Precision::kFp32) - expected).abs().max().item<float>(), 1e-5f) << threads;
+    // bf16 rounds inputs and weights to 8 significant bits: close, not equal.
+    EXPECT_LE((inference(Precision::kBf16) - expected).abs().max().item<float>(), 0.05f) << threads;
+    net->set_precision(Precision::kFp32);
+  }
+  at::set_num_threads(1);
+}
+
 }  // namespace
 }  // namespace denser::encode_internal

@@ -14,9 +14,10 @@ import argparse
 import base64
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,10 +31,28 @@ class Failure(Exception):
     pass
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_chromedriver(timeout):
+    """Starts chromedriver on a port the kernel chooses (--port=0) and returns the process
+    and the port it reports, so no guessed port can collide with another test."""
+    driver = subprocess.Popen([CHROMEDRIVER, "--port=0"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, start_new_session=True, text=True)
+    found = re.compile(r"started successfully on port (\d+)")
+    deadline = time.time() + timeout
+    seen = []
+    # readline blocks, but chromedriver prints its banner at once or exits.
+    while time.time() < deadline:
+        line = driver.stdout.readline()
+        if not line:
+            break
+        seen.append(line.strip())
+        m = found.search(line)
+        if m:
+            # Drain the rest of its output so that it never blocks on a full pipe.
+            threading.Thread(target=lambda: [None for _ in driver.stdout], daemon=True).start()
+            return driver, int(m.group(1))
+    driver.kill()
+    driver.wait()
+    raise Failure(f"chromedriver did not report its port; it printed: {seen[-5:]}")
 
 
 class WebDriver:
@@ -222,9 +241,11 @@ def main():
             print(f"SKIP: {path} is missing (apt-get install chromium chromium-driver)")
             return 77
 
-    port = free_port()
-    driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        driver, port = start_chromedriver(20)
+    except Failure as e:
+        print(f"FAIL: {e}")
+        return 1
     wd = WebDriver(port)
     try:
         wd.wait_ready(time.time() + 20)

@@ -87,6 +87,8 @@ TEST_F(ServeTest, HealthSearchDocMetricsAndPage) {
   EXPECT_EQ(health["docs"], 50);
   EXPECT_EQ(health["modes"], json({"dense", "bm25", "hybrid"}));
   EXPECT_EQ(health["prf"], true);
+  EXPECT_EQ(health["default_fusion"], "rrf");  // what a request without "fusion" gets
+  EXPECT_EQ(health["default_alpha"], 0.5);
 
   json r = post(R"({"query": "ancient warfare", "k": 3})", 200);
   EXPECT_EQ(r["mode"], "hybrid");

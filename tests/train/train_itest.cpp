@@ -124,10 +124,13 @@ TEST_F(TrainItest, TransformerFamilyTrains) {
   o.learning_rate = 1e-3;
   o.threads = 2;
   o.refresh = "sync";
+  o.refresh_precision = "bf16";  // the refresher encodes in bf16; training stays fp32
   o.accumulation = 2;
   o.log_every = 5;
   const TrainSummary s = train_dual_encoder(o, out);
   EXPECT_EQ(s.steps, 30);
+  ASSERT_FALSE(s.refreshes.empty());
+  for (const auto& e : s.refreshes) EXPECT_TRUE(e.dev_ndcg10 >= 0.0 && e.dev_ndcg10 <= 1.0) << e.dev_ndcg10;
   // The loss falls from the start (ln of the candidates) and the model directory loads.
   const std::string log = read_file(out + "/training/log.jsonl");
   EXPECT_LT(s.final_loss, std::log(16.0 * 2)) << log;

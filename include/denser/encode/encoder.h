@@ -50,6 +50,10 @@ class Encoder {
   /// A deep copy (weights, tokenizer, options) that shares nothing mutable with this one,
   /// so that it can encode on another thread while this one trains. O(parameters).
   virtual std::unique_ptr<Encoder> clone() const = 0;
+  /// Changes the inference precision (EncodeOptions::precision: "fp32" or "bf16") of later
+  /// encode_* calls; training is unaffected. The n-gram family has no reduced-precision
+  /// path and ignores it. Throws denser::Error on an unknown name.
+  virtual void set_precision(const std::string& precision) { (void)precision; }
 };
 
 /// Loads a model directory written by save(), by Hugging Face (BERT-family with vocab.txt,

@@ -66,6 +66,10 @@ struct TrainOptions {
   int refresh_every = 200;         // steps between ANN refreshes
   bool wait_first_refresh = false; // async: the trainer waits for the first ANCE negatives
   std::string index_factory = "Flat";
+  /// Precision of the refresher's encoding (corpus, training queries, dev queries):
+  /// "fp32" or "bf16" (EncodeOptions::precision). The negatives need no fp32; training
+  /// itself always runs float32. The final test evaluation always encodes in fp32.
+  std::string refresh_precision = "fp32";
 
   // --- checkpoints, logging, threads ---
   int checkpoint_every = 200;      // 0: only at the end
