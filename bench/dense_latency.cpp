@@ -31,6 +31,7 @@ struct Args {
   int ef_search = 0;
   int nprobe = 0;
   int max_length = 64;
+  std::string precision = "fp32";
   size_t warmup = 5;
 };
 
@@ -55,6 +56,7 @@ nlohmann::json run(const Args& args) {
   options.num_threads = 1;
   options.batch_size = 1;
   options.query_max_length = args.max_length;
+  options.precision = args.precision;
   const auto encoder = denser::load_encoder(args.model, options);
   const auto index = denser::VectorIndex::open(args.index);
   index->check_fingerprint(encoder->fingerprint());
@@ -88,6 +90,7 @@ nlohmann::json run(const Args& args) {
           {"ef_search", args.ef_search},
           {"nprobe", args.nprobe},
           {"threads", 1},
+          {"precision", args.precision},
           {"latency_ms", summary(total_ms)},
           {"encode_ms", summary(encode_ms)},
           {"search_ms", summary(search_ms)}};
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
   app.add_option("--ef-search", args.ef_search, "HNSW candidate list size (0 = index default)")->capture_default_str();
   app.add_option("--nprobe", args.nprobe, "IVF lists visited (0 = index default)")->capture_default_str();
   app.add_option("--max-length", args.max_length, "Subword tokens per query")->capture_default_str();
+  app.add_option("--precision", args.precision, "Query encoding: fp32 or bf16")->capture_default_str();
   app.add_option("--warmup", args.warmup, "Untimed queries run first")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
