@@ -136,7 +136,15 @@ void write_checkpoint(const std::string& root, const TrainerState& state, const 
     if (entry.is_directory() && is_step_dir(entry.path().filename().string()))
       steps.push_back(entry.path().filename().string());
   std::sort(steps.begin(), steps.end());
-  for (size_t i = 0; i + static_cast<size_t>(keep) < steps.size(); ++i) fs::remove_all(root + "/" + steps[i], ec);
+  // Renamed out of the way first (atomic), then deleted: a kill -9 during the deletion must
+  // not leave a step directory that looks like a checkpoint but is missing files. A
+  // leftover ".old" directory is removed by the next resume (latest_checkpoint).
+  for (size_t i = 0; i + static_cast<size_t>(keep) < steps.size(); ++i) {
+    const std::string dir = root + "/" + steps[i], doomed = dir + ".old";
+    fs::remove_all(doomed, ec);
+    fs::rename(dir, doomed, ec);
+    fs::remove_all(ec ? dir : doomed, ec);
+  }
 }
 
 std::optional<std::string> latest_checkpoint(const std::string& root) {

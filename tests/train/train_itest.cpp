@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -164,6 +165,24 @@ TEST_F(TrainItest, StoppedRunResumesToTheSameModel) {
   EXPECT_EQ(count, 1u) << log;
   fs::remove_all(whole);
   fs::remove_all(stopped);
+}
+
+// Old checkpoints are pruned to keep_checkpoints, each one renamed out of the way before it
+// is deleted (a kill -9 mid-deletion once left a step directory without its state.json).
+TEST_F(TrainItest, PruningKeepsTheNewestWholeCheckpointsAndLeavesNothingBehind) {
+  TrainOptions o = small_run(collection_);
+  o.refresh = "sync";
+  o.keep_checkpoints = 2;
+  const std::string out = temp_dir("prune");
+  train_dual_encoder(o, out);
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(out + "/training/checkpoints"))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"step-00000040", "step-00000060"}));
+  for (const std::string& name : names)
+    EXPECT_TRUE(fs::exists(out + "/training/checkpoints/" + name + "/state.json")) << name;
+  fs::remove_all(out);
 }
 
 TEST_F(TrainItest, ResumeRefusesOtherOptionsAndCorruptCheckpoints) {
