@@ -26,12 +26,12 @@
 
 #include "denser/common/error.h"
 #include "denser/common/memory.h"
-#include "denser/common/parallel.h"
 #include "denser/common/io.h"
 #include "denser/data/readers.h"
 #include "denser/encode/transformer.h"
 #include "denser/text/wordpiece.h"
 #include "encode/onednn_route.h"
+#include "encode/torch_threads.h"
 #include "encode/transformer_encoder.h"
 #include "denser/common/timer.h"
 
@@ -324,8 +324,7 @@ nlohmann::json run(const Args& args) {
   auto& enc = dynamic_cast<TransformerEncoder&>(*encoder);
   std::string work = args.work_dir.empty() ? "/tmp/denser-bench-encoder-" + args.preset : args.work_dir;
   enc.save(work + "/model");
-  at::set_num_threads(args.threads);
-  denser::set_blas_threads(args.threads);
+  denser::encode_internal::set_torch_threads(args.threads);
 
   auto texts = first_documents(args);
   auto encode = encode_batches(enc, texts, args.max_length, args.batch);

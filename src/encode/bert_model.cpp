@@ -35,9 +35,10 @@ bool onednn_route(const torch::Tensor& x, bool training) {
 // fp32 (w, b float32): on one thread libtorch's BLAS GEMM (OpenBLAS, held to one thread
 // by set_blas_threads), which beats oneDNN's fp32 inner product there (MiniLM on the
 // Debian collection at max length 128: 46.8 against 43.0 docs/s); at two threads oneDNN
-// scales and OpenBLAS does not (76.9 against 54.0). See docs/benchmarks.md. bf16 (w, b bfloat16, made once by InferenceWeights): x is rounded to
-// bfloat16 and multiplied through libtorch's bf16 GEMM (oneDNN's AVX512-BF16 / AMX kernels
-// where the CPU has them), accumulating in float32; the result comes back as float32, so
+// scales and OpenBLAS does not (76.9 against 54.0). See docs/benchmarks.md.
+// bf16 (w, b bfloat16, made once by InferenceWeights): x is rounded to bfloat16 and
+// multiplied through libtorch's bf16 GEMM (oneDNN's AVX512-BF16 / AMX kernels where the
+// CPU has them), accumulating in float32; the result comes back as float32, so
 // LayerNorm and the residual sums stay in float32, unless keep_bf16, for a consumer that
 // takes bfloat16 anyway (attention's products, GELU before the output layer): identical
 // numbers, two fewer passes.
@@ -52,7 +53,7 @@ torch::Tensor dense_product(const torch::Tensor& x, const torch::Tensor& w, cons
 }
 
 // y = x W^T + b through small_rows_gemm; w.weight: panels (out / 32, in, 32) from
-// InferenceWeights(transposed).
+// InferenceWeights::of(..., panels = true).
 torch::Tensor small_rows_product(const torch::Tensor& x, const InferenceWeights& w) {
   const torch::Tensor xc = x.contiguous();
   const int64_t rows = xc.size(0), k = xc.size(1), n = w.weight.size(0) * kSmallGemmPanel;
@@ -87,34 +88,35 @@ torch::Tensor attention_inference(const torch::Tensor& q, const torch::Tensor& k
 void set_use_onednn(bool enabled) { g_use_onednn.store(enabled); }
 
 const InferenceWeights& InferenceWeights::of(std::initializer_list<const nn::Linear*> layers,
-                                             torch::ScalarType dtype, double first_scale, bool transposed) {
-  std::vector<int64_t> versions;
-  std::vector<const void*> sources;
-  for (const nn::Linear* layer : layers) {
-    versions.push_back((*layer)->weight._version());
-    versions.push_back((*layer)->bias._version());
-    sources.push_back((*layer)->weight.data_ptr());
-    sources.push_back((*layer)->bias.data_ptr());
+                                             torch::ScalarType dtype, double first_scale, bool panels) {
+  // Called for every product of every forward pass: the check allocates nothing.
+  bool stale = !weight.defined() || dtype != dtype_ || first_scale != first_scale_ || panels != panels_ ||
+               sources_.size() != 2 * layers.size();
+  for (size_t i = 0; !stale && i < layers.size(); ++i) {
+    const nn::Linear& layer = *layers.begin()[i];
+    stale = versions_[2 * i] != layer->weight._version() || versions_[2 * i + 1] != layer->bias._version() ||
+            sources_[2 * i] != layer->weight.data_ptr() || sources_[2 * i + 1] != layer->bias.data_ptr();
   }
-  if (!weight.defined() || dtype != dtype_ || first_scale != first_scale_ || transposed != transposed_ ||
-      versions != versions_ || sources != sources_) {
+  if (stale) {
+    versions_.clear();
+    sources_.clear();
     std::vector<torch::Tensor> ws, bs;
     for (const nn::Linear* layer : layers) {
       const double scale = ws.empty() ? first_scale : 1.0;
       ws.push_back((*layer)->weight.detach() * scale);
       bs.push_back((*layer)->bias.detach() * scale);
+      versions_.insert(versions_.end(), {(*layer)->weight._version(), (*layer)->bias._version()});
+      sources_.insert(sources_.end(), {(*layer)->weight.data_ptr(), (*layer)->bias.data_ptr()});
     }
     weight = torch::cat(ws, 0).to(dtype);
-    if (transposed) {  // (out, in) -> panels (out / 32, in, 32) for small_rows_gemm
+    if (panels) {  // (out, in) -> panels (out / 32, in, 32) for small_rows_gemm
       weight = weight.view({weight.size(0) / kSmallGemmPanel, kSmallGemmPanel, weight.size(1)}).transpose(1, 2);
     }
     weight = weight.contiguous();
     bias = torch::cat(bs, 0).to(dtype);
-    versions_ = std::move(versions);
-    sources_ = std::move(sources);
     dtype_ = dtype;
     first_scale_ = first_scale;
-    transposed_ = transposed;
+    panels_ = panels;
   }
   return *this;
 }
@@ -185,7 +187,7 @@ torch::Tensor BertLayerImpl::product(size_t slot, std::initializer_list<const nn
     return dense_product(x, w.weight, w.bias, keep_bf16);
   }
   // A few rows (one query's tokens): a BLAS GEMM would copy the whole weight matrix into
-  // packed panels on every call; small_rows_gemm reads weights transposed once.
+  // packed panels on every call; small_rows_gemm reads weights packed once.
   int64_t out = 0;
   for (const nn::Linear* layer : layers) out += (*layer)->weight.size(0);
   if (x.size(0) <= kSmallGemmMaxRows && out % kSmallGemmPanel == 0 && small_rows_gemm_available())

@@ -11,6 +11,7 @@
 #include "denser/common/parallel.h"
 #include "denser/encode/safetensors.h"
 #include "encode/transformer_encoder.h"  // resolve_device
+#include "encode/torch_threads.h"
 #include "encode/transformer_model.h"    // save_parameters, parameters_crc
 
 namespace denser::encode_internal {
@@ -93,8 +94,7 @@ void NgramEncoder::encode(std::span<const std::string_view> texts, std::span<flo
   size_t n = texts.size(), d = static_cast<size_t>(dim());
   DENSER_CHECK(out.size() == n * d, "encode: output holds ", out.size(), " floats, expected ", n, " x ", d);
   if (n == 0) return;
-  at::set_num_threads(options_.num_threads > 0 ? options_.num_threads : default_num_threads());
-  set_blas_threads(options_.num_threads);
+  set_torch_threads(options_.num_threads);
   std::vector<std::vector<int64_t>> rows = bucket_rows(texts, config_, options_.num_threads);
   bool was_training = net_->is_training();
   net_->eval();

@@ -13,9 +13,10 @@ enum class Precision { kFp32, kBf16 };
 /// "fp32" or "bf16"; throws denser::Error naming the value otherwise.
 Precision parse_precision(std::string_view name);
 
-/// Inference on the CPU (eval mode, no grad) runs the matrix products through oneDNN
-/// instead of libtorch's BLAS, which is netlib's reference BLAS in Debian's build. On by
-/// default; off forces the plain libtorch path everywhere. Thread-safe (an atomic flag).
+/// Inference on the CPU (eval mode, no grad) takes the inference route: packed real
+/// tokens, fused and cached weights, bf16 through oneDNN, fp32 through oneDNN, the system
+/// BLAS or small_rows_gemm by shape. On by default; off forces the plain libtorch path
+/// (the training path) everywhere. Thread-safe (an atomic flag).
 void set_use_onednn(bool enabled);
 
 }  // namespace denser::encode_internal

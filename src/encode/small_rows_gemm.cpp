@@ -1,5 +1,5 @@
-// Compiled with AVX-512F enabled for this file alone (see CMakeLists.txt); every entry
-// point checks the CPU first, so the rest of denser stays portable.
+// The kernels carry their own target("avx512f,fma") attribute, so the rest of the build
+// stays portable; small_rows_gemm checks the CPU before it calls them.
 #include "encode/small_rows_gemm.h"
 
 #include <immintrin.h>

@@ -2,9 +2,9 @@
 // A float32 matrix product for a few rows against a large weight matrix: the shape of one
 // query's tokens going through a dense layer. General BLAS GEMMs (OpenBLAS here) copy the
 // whole weight matrix into packed panels on every call, which for a handful of rows costs
-// several times the arithmetic (a MiniLM query: 16 ms, two thirds of it in that copy).
-// This kernel reads weights kept transposed once, in the layout it consumes, and keeps
-// the accumulators in registers. No libtorch types here.
+// more than the arithmetic (a MiniLM query: 13-16 ms, about half of it in that copy).
+// This kernel reads weights packed once, in the panel layout it consumes, and keeps the
+// accumulators in registers. No libtorch types here.
 #include <cstdint>
 
 namespace denser::encode_internal {

@@ -8,9 +8,9 @@
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/common/log.h"
-#include "denser/common/parallel.h"
 #include "denser/encode/safetensors.h"
 #include "denser/encode/transformer.h"
+#include "encode/torch_threads.h"
 
 namespace denser::encode_internal {
 namespace {
@@ -104,8 +104,7 @@ void TransformerEncoder::encode(std::span<const std::string_view> texts, std::sp
   size_t n = texts.size(), d = static_cast<size_t>(dim());
   DENSER_CHECK(out.size() == n * d, "encode: output holds ", out.size(), " floats, expected ", n, " x ", d);
   if (n == 0) return;
-  at::set_num_threads(options_.num_threads > 0 ? options_.num_threads : default_num_threads());
-  set_blas_threads(options_.num_threads);
+  set_torch_threads(options_.num_threads);
   // Texts longer than the position table are cut, as Hugging Face's model_max_length does.
   int64_t positions = config_.max_position_embeddings - (config_.is_roberta() ? config_.pad_token_id + 1 : 0);
   max_length = std::min(max_length, static_cast<size_t>(positions));

@@ -47,17 +47,17 @@ TORCH_MODULE(BertEmbeddings);
 struct InferenceWeights {
   torch::Tensor weight, bias;  // (sum of out_features, in_features), (sum of out_features)
   /// first_scale multiplies the first layer's weight and bias (attention's 1/sqrt(d) on
-  /// the query projection). transposed: the weight is kept as panels (out / 32, in, 32),
-  /// the layout of small_rows_gemm (out must be a multiple of 32).
+  /// the query projection). panels: the weight is kept as panels (out / 32, in, 32), the
+  /// layout of small_rows_gemm (out must be a multiple of 32).
   const InferenceWeights& of(std::initializer_list<const torch::nn::Linear*> layers, torch::ScalarType dtype,
-                             double first_scale = 1.0, bool transposed = false);
+                             double first_scale = 1.0, bool panels = false);
 
  private:
-  std::vector<int64_t> versions_;
-  std::vector<const void*> sources_;
+  std::vector<int64_t> versions_;     // weight and bias _version() of each layer
+  std::vector<const void*> sources_;  // weight and bias data_ptr() of each layer
   torch::ScalarType dtype_ = torch::kFloat32;
   double first_scale_ = 1.0;
-  bool transposed_ = false;
+  bool panels_ = false;
 };
 
 /// One post-LayerNorm encoder layer: self-attention, add & norm, GELU feed-forward, add & norm.
@@ -85,13 +85,13 @@ class BertLayerImpl : public torch::nn::Module {
   torch::nn::LayerNorm output_norm_{nullptr};
   Precision precision_ = Precision::kFp32;
   // y = x W^T + b on the inference route for `layers` (one, or several fused along the
-  // output dimension), cached in slot `slot`: bf16 copies, fp32 fused or transposed copies
+  // output dimension), cached in slot `slot`: bf16 copies, fp32 fused copies or panels
   // for a few rows (small_rows_gemm), or the modules' own tensors.
   torch::Tensor product(size_t slot, std::initializer_list<const torch::nn::Linear*> layers, double first_scale,
                         const torch::Tensor& x, bool keep_bf16);
 
   // Inference weights: the fused query/key/value projection, then attention out,
-  // intermediate and output; the second four are the transposed fp32 copies for few rows.
+  // intermediate and output; the second four are the fp32 panels for few rows.
   std::array<InferenceWeights, 8> inference_weights_;
 };
 TORCH_MODULE(BertLayer);

@@ -21,6 +21,7 @@
 #include "denser/common/progress.h"
 #include "denser/common/timer.h"
 #include "denser/train/train.h"
+#include "encode/torch_threads.h"
 #include "train/checkpoint.h"
 #include "train/distributed.h"
 #include "train/negatives.h"
@@ -162,8 +163,7 @@ class Trainer {
 };
 
 void Trainer::setup() {
-  at::set_num_threads(train_threads_);
-  set_blas_threads(train_threads_);
+  encode_internal::set_torch_threads(train_threads_);
   if (options_.distributed) {
     const DistributedEnv env = DistributedEnv::from_environment();
     DENSER_CHECK(options_.batch_size % env.world_size == 0, "train --distributed: the global batch size ",
@@ -502,8 +502,7 @@ void Trainer::finish(TrainSummary& summary) {
   // A refresh still running belongs to the log (and may hold the best checkpoint).
   if (refresher_ && refresher_->busy()) swap_in(refresher_->wait());
   refresher_.reset();
-  at::set_num_threads(total_threads_);
-  set_blas_threads(total_threads_);
+  encode_internal::set_torch_threads(total_threads_);
   // The final weights are evaluated like a refresh, without mining, on an exact index.
   TrainOptions exact = options_;
   exact.index_factory = "Flat";
