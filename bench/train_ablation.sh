@@ -7,13 +7,15 @@
 #   bash bench/train_ablation.sh DENSER COLLECTION_DIR OUT_DIR [seeds] [extra train flags...]
 # e.g.
 #   bash bench/train_ablation.sh build/denser out/demo/debian out/ablation-debian "1 2 3" --steps 2000
+# NEGATIVES (default "random bm25 ance") picks the cells and their order. Results accumulate
+# in OUT_DIR/results.jsonl over invocations; the table takes each cell's latest run per seed.
 set -euo pipefail
 denser=$1 collection=$2 out=$3 seeds=${4:-"1 2 3"}
 shift $(($# < 4 ? $# : 4))
 mkdir -p "$out"
 results="$out/results.jsonl"
-: >"$results"
-for negatives in random bm25 ance; do
+touch "$results"
+for negatives in ${NEGATIVES:-random bm25 ance}; do
   for seed in $seeds; do
     dir="$out/$negatives-seed$seed"
     rm -rf "$dir"
@@ -32,11 +34,17 @@ PY
 done
 python3 - "$results" <<'PY'
 import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
+latest = {}
+for l in open(sys.argv[1]):
+    x = json.loads(l)
+    latest[(x["negatives"], x["seed"])] = x
+rows = list(latest.values())
 print("| negatives | seeds | test MRR@10 | test nDCG@10 | train seconds |")
 print("|---|---|---|---|---|")
 for neg in ["random", "bm25", "ance"]:
     r = [x for x in rows if x["negatives"] == neg]
+    if not r:
+        continue
     def ms(key):
         v = [x[key] for x in r]
         sd = statistics.stdev(v) if len(v) > 1 else 0.0

@@ -22,7 +22,11 @@ void print_debian_summary(const DebianPackagesOptions& options, const DebianPack
   std::printf("packages skipped: %llu without a long description, %llu malformed stanzas\n",
               static_cast<unsigned long long>(c.num_without_description),
               static_cast<unsigned long long>(s.num_skipped_malformed));
-  std::printf("documents: %llu\n", static_cast<unsigned long long>(c.num_documents));
+  if (c.num_documents_before_sampling != c.num_documents)
+    std::printf("documents: %llu, a sample of %llu (--max-documents)\n", static_cast<unsigned long long>(c.num_documents),
+                static_cast<unsigned long long>(c.num_documents_before_sampling));
+  else
+    std::printf("documents: %llu\n", static_cast<unsigned long long>(c.num_documents));
   for (const char* split : {"train", "dev", "test"})
     std::printf("%-5s  queries: %llu, judgments: %llu\n", split,
                 static_cast<unsigned long long>(c.num_queries.at(split)),
@@ -41,6 +45,10 @@ void add_debian_packages(CLI::App& data) {
       ->capture_default_str();
   cmd->add_option("--dev", options->split.num_dev, "Number of dev queries")->capture_default_str();
   cmd->add_option("--test", options->split.num_test, "Number of test queries")->capture_default_str();
+  cmd->add_option("--max-documents", options->split.max_documents,
+                  "A sample: every document a dev or test query judges, then random ones up to this many "
+                  "(training queries keep the judgments left; 0: all)")
+      ->capture_default_str();
   cmd->add_option("--lists", options->lists_dir, "Directory of apt lists holding *_i18n_Translation-en* files")
       ->capture_default_str();
   cmd->add_flag("--lenient", options->read.lenient, "Skip and count malformed stanzas instead of failing");

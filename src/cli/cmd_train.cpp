@@ -96,12 +96,15 @@ void register_train_command(CLI::App& app) {
   flag(cmd, a, "--accumulation", &TrainOptions::accumulation, "Micro-batches per optimizer step");
   flag(cmd, a, "--lr", &TrainOptions::learning_rate, "Peak learning rate (0: the family's default)");
   flag(cmd, a, "--warmup-steps", &TrainOptions::warmup_steps, "Learning-rate warm-up steps (-1: 10% of steps)");
-  flag(cmd, a, "--temperature", &TrainOptions::temperature, "Softmax temperature");
+  flag(cmd, a, "--temperature", &TrainOptions::temperature,
+       "Softmax temperature (0: 0.05 for a normalized model or n-grams, 1 for a dot-product transformer)");
+  flag(cmd, a, "--train-precision", &TrainOptions::train_precision,
+       "Training forward/backward precision: fp32 or bf16 (CPU autocast; weights and optimizer stay fp32)");
   flag(cmd, a, "--seed", &TrainOptions::seed, "Random seed (initialization, data order, sampling)");
   flag(cmd, a, "--refresh", &TrainOptions::refresh, "async (beside training) or sync (stop the world)");
   flag(cmd, a, "--refresh-every", &TrainOptions::refresh_every, "Steps between ANN index refreshes");
   flag(cmd, a, "--refresh-precision", &TrainOptions::refresh_precision,
-       "Refresher's encoding precision: fp32 or bf16 (transformers; training stays fp32)");
+       "Refresher's and final evaluation's corpus encoding precision: fp32 or bf16 (transformers)");
   flag(cmd, a, "--index-factory", &TrainOptions::index_factory, "FAISS factory of the refresh index");
   flag(cmd, a, "--checkpoint-every", &TrainOptions::checkpoint_every, "Steps between checkpoints (0: at the end)");
   flag(cmd, a, "--keep-checkpoints", &TrainOptions::keep_checkpoints, "Checkpoints kept (the best is kept apart)");

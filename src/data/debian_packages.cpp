@@ -115,6 +115,45 @@ std::vector<size_t> seeded_permutation(size_t n, uint64_t seed) {
   return p;
 }
 
+// The sample of DebianSplitOptions::max_documents, in place; ids stay sorted.
+void sample_documents(DebianCollection& c, size_t max_documents, uint64_t seed) {
+  std::unordered_map<std::string, size_t> index_of;
+  for (size_t i = 0; i < c.documents.size(); ++i) index_of.emplace(c.documents[i].id, i);
+  std::vector<char> keep(c.documents.size(), 0);
+  size_t kept = 0;
+  for (const char* split : {"dev", "test"})
+    for (const auto& [qid, docs] : c.qrels[split].judgments)
+      for (const auto& [doc_id, grade] : docs)
+        if (!keep[index_of.at(doc_id)]) keep[index_of.at(doc_id)] = 1, ++kept;
+  for (size_t i : seeded_permutation(c.documents.size(), seed ^ 0x5a3d1e5ULL)) {
+    if (kept >= max_documents) break;
+    if (!keep[i]) keep[i] = 1, ++kept;
+  }
+  DebianCollection out;
+  out.counts = c.counts;
+  std::set<std::string> kept_ids;
+  for (size_t i = 0; i < c.documents.size(); ++i) {
+    if (!keep[i]) continue;
+    kept_ids.insert(c.documents[i].id);
+    out.documents.push_back(std::move(c.documents[i]));
+    out.document_packages.push_back(std::move(c.document_packages[i]));
+  }
+  for (const char* split : kSplits) out.qrels[split];
+  for (size_t q = 0; q < c.queries.size(); ++q) {
+    const std::string& split = c.query_splits[q];
+    std::map<std::string, int> judged;
+    for (const auto& [doc_id, grade] : c.qrels[split].judgments.at(c.queries[q].id))
+      if (kept_ids.count(doc_id)) judged.emplace(doc_id, grade);
+    if (judged.empty()) continue;
+    out.qrels[split].judgments[c.queries[q].id] = std::move(judged);
+    out.queries.push_back(std::move(c.queries[q]));
+    out.query_packages.push_back(std::move(c.query_packages[q]));
+    out.query_splits.push_back(split);
+  }
+  out.counts.num_documents = out.documents.size();
+  c = std::move(out);
+}
+
 DebianCollection build_debian_collection(std::vector<PackageDescription> entries,
                                          const DebianSplitOptions& options) {
   DebianCollection c;
@@ -166,6 +205,9 @@ DebianCollection build_debian_collection(std::vector<PackageDescription> entries
     auto& judged = c.qrels[split].judgments[c.queries[q].id];
     for (const auto& doc_id : relevant[q]) judged[doc_id] = 1;
   }
+  c.counts.num_documents_before_sampling = c.counts.num_documents;
+  if (options.max_documents > 0 && options.max_documents < c.documents.size())
+    sample_documents(c, options.max_documents, options.seed);
   for (const char* split : kSplits) {
     c.counts.num_queries[split] = c.qrels[split].num_queries();
     c.counts.num_judgments[split] = c.qrels[split].num_judgments();
@@ -204,6 +246,7 @@ void write_debian_collection(const DebianCollection& c, const std::string& out_d
   Json meta = {{"format", "denser-debian-packages"}, {"version", 1},
                {"layout", "beir"}, {"seed", options.seed},
                {"num_dev", options.num_dev}, {"num_test", options.num_test}};
+  if (options.max_documents > 0) meta["max_documents"] = options.max_documents;
   Json source_list = Json::array();
   for (const auto& [path, num] : sources) source_list.push_back({{"path", path}, {"entries", num}});
   meta["sources"] = source_list;
@@ -212,6 +255,7 @@ void write_debian_collection(const DebianCollection& c, const std::string& out_d
                     {"duplicate_entries", c.counts.num_duplicate_entries},
                     {"without_description", c.counts.num_without_description},
                     {"documents", c.counts.num_documents},
+                    {"documents_before_sampling", c.counts.num_documents_before_sampling},
                     {"queries", c.counts.num_queries},
                     {"judgments", c.counts.num_judgments}};
   meta["files"] = files;

@@ -41,6 +41,7 @@ void visit_fields(TrainOptions& o, Visitor&& v) {
   v("weight_decay", o.weight_decay);
   v("warmup_steps", o.warmup_steps);
   v("temperature", o.temperature);
+  v("train_precision", o.train_precision);
   v("max_grad_norm", o.max_grad_norm);
   v("seed", o.seed);
   v("refresh", o.refresh);
@@ -100,6 +101,8 @@ void TrainOptions::finalize() {
   DENSER_CHECK(refresh_every >= 1, "train: refresh_every must be at least 1");
   DENSER_CHECK(refresh_precision == "fp32" || refresh_precision == "bf16", "train: refresh_precision must be fp32 or bf16, got \"",
                refresh_precision, "\"");
+  DENSER_CHECK(train_precision == "fp32" || train_precision == "bf16", "train: train_precision must be fp32 or bf16, got \"",
+               train_precision, "\"");
   DENSER_CHECK(checkpoint_every >= 0 && keep_checkpoints >= 1, "train: checkpoint_every >= 0, keep_checkpoints >= 1");
   DENSER_CHECK(log_every >= 1 && threads >= 0 && encode_batch_size >= 1 && dev_holdout >= 0,
                "train: log_every and encode_batch_size must be positive, threads and dev_holdout not negative");
@@ -109,10 +112,16 @@ void TrainOptions::finalize() {
                "train: ngram_buckets_log2 must be 0 (preset) or within 8..26, got ", ngram_buckets_log2);
   DENSER_CHECK(ngram_init_std >= 0, "train: ngram_init_std must not be negative");
   DENSER_CHECK(ngram_dim >= 0 && ngram_dim <= 4096, "train: ngram_dim must be within 0..4096, got ", ngram_dim);
-  if (learning_rate <= 0) learning_rate = encoder == "ngram" ? 0.05 : 1e-4;
-  if (temperature <= 0) temperature = encoder == "ngram" ? 0.05 : 1.0;
+  if (learning_rate <= 0) learning_rate = encoder == "ngram" ? 0.05 : init_model.empty() ? 1e-4 : 2e-5;
+  if (temperature <= 0 && encoder == "ngram") temperature = 0.05;
+  // A transformer's temperature 0 waits for resolve_temperature: it depends on the model.
   if (warmup_steps < 0) warmup_steps = steps / 10;
   if (warmup_negative_steps < 0) warmup_negative_steps = negatives == "ance" ? steps / 5 : 0;
+}
+
+void TrainOptions::resolve_temperature(std::string_view similarity) {
+  if (temperature > 0) return;
+  temperature = similarity == "cosine" || encoder == "ngram" ? 0.05 : 1.0;
 }
 
 std::string TrainOptions::to_json() const {

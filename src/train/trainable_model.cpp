@@ -1,6 +1,7 @@
 #include "train/trainable_model.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "denser/common/error.h"
 #include "denser/common/log.h"
@@ -96,7 +97,34 @@ class TransformerModel final : public CachedFeatureModel<TransformerEncoder, Enc
     });
     return rows;
   }
+  // Length buckets: the rows are sorted by length and run in groups of kBucketRows, each
+  // padded to its own longest row only, then put back in the caller's order. A batch of
+  // short and long documents no longer pays the longest one's length for every row.
+  static constexpr size_t kBucketRows = 8;
+
   torch::Tensor forward(const std::vector<Encoding>& rows, const std::vector<uint32_t>& idx, bool query) override {
+    if (idx.size() <= kBucketRows) return forward_padded(rows, idx, query);
+    std::vector<uint32_t> order(idx.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return rows[idx[a]].size() < rows[idx[b]].size(); });
+    std::vector<torch::Tensor> parts;
+    for (size_t begin = 0; begin < order.size();) {
+      // The last group takes a short remainder rather than run a sliver on its own.
+      size_t end = std::min(order.size(), begin + kBucketRows);
+      if (order.size() - end < kBucketRows / 2) end = order.size();
+      std::vector<uint32_t> group;
+      for (size_t i = begin; i < end; ++i) group.push_back(idx[order[i]]);
+      parts.push_back(forward_padded(rows, group, query));
+      begin = end;
+    }
+    std::vector<int64_t> inverse(order.size());
+    for (size_t i = 0; i < order.size(); ++i) inverse[order[i]] = static_cast<int64_t>(i);
+    torch::Tensor sorted = torch::cat(parts, 0);
+    return sorted.index_select(0, long_tensor(inverse).to(sorted.device()));
+  }
+
+  torch::Tensor forward_padded(const std::vector<Encoding>& rows, const std::vector<uint32_t>& idx, bool query) {
     size_t seq = 0;
     for (uint32_t i : idx) seq = std::max(seq, rows[i].size());
     const int64_t n = static_cast<int64_t>(idx.size());

@@ -1,6 +1,7 @@
 // The training loop: batches of training queries with a positive and sampled negatives,
 // softmax cross-entropy over (optionally in-batch) candidates, AdamW with warm-up and
 // linear decay, and the ANCE refresh beside it (async) or inline (sync).
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -80,9 +81,10 @@ std::string rng_state(const std::mt19937_64& rng) {
 
 // The options a checkpoint was written with must match the ones of the resumed run, except
 // for the fields that do not change what is computed.
-void check_resumable(const TrainOptions& now, const std::string& stored_json, const std::string& where) {
+void check_resumable(TrainOptions now, const std::string& stored_json, const std::string& where) {
   TrainOptions stored;
   stored.apply_json(stored_json, where);
+  if (now.temperature <= 0) now.temperature = stored.temperature;  // resolved from the same model
   auto comparable = [](TrainOptions o) {
     o.steps = 0;
     o.threads = 0;
@@ -99,6 +101,34 @@ void check_resumable(const TrainOptions& now, const std::string& stored_json, co
     if (b.at(key) != value) diff += "\n  " + key + ": checkpoint " + b.at(key).dump() + ", now " + value.dump();
   DENSER_THROW(where, ": the checkpoint was written with other training options:", diff);
 }
+
+// CPU autocast to bfloat16 for the scope (train_precision "bf16"): matrix products run in
+// bfloat16 on float32 weights, which stay the master copy; the casts are cached for one
+// forward pass and dropped at the end of the scope.
+class Bf16Autocast {
+ public:
+  explicit Bf16Autocast(bool on) : on_(on) {
+    if (!on_) return;
+    previous_dtype_ = at::autocast::get_autocast_cpu_dtype();
+    previous_enabled_ = at::autocast::is_cpu_enabled();
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::increment_nesting();
+  }
+  ~Bf16Autocast() {
+    if (!on_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_cpu_enabled(previous_enabled_);
+    at::autocast::set_autocast_cpu_dtype(previous_dtype_);
+  }
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+ private:
+  bool on_;
+  bool previous_enabled_ = false;
+  at::ScalarType previous_dtype_ = at::kBFloat16;
+};
 
 // One micro-batch: queries [q], each with one positive and n sampled negatives.
 struct Batch {
@@ -200,6 +230,7 @@ void Trainer::setup() {
     rng_.seed(options_.seed);
     state_.next_refresh_step = options_.negatives == "ance" ? options_.warmup_negative_steps : options_.refresh_every;
   }
+  options_.resolve_temperature(model_->encoder().similarity());
   state_.options_json = options_.to_json();
   if (main_) write_file_atomic(training_dir_ + "/train_config.json", state_.options_json);
   if (dist_) {
@@ -375,6 +406,7 @@ double Trainer::forward_backward(const Batch& b) {
   const int64_t rows = static_cast<int64_t>(b.queries.size()), cols = static_cast<int64_t>(b.docs.size());
   const int64_t per_query = cols / rows;
   torch::Tensor q, d;
+  Bf16Autocast autocast(options_.train_precision == "bf16");
   if (!dist_) {
     q = model_->encode_queries(b.queries);
     d = model_->encode_documents(b.docs);
@@ -392,6 +424,8 @@ double Trainer::forward_backward(const Batch& b) {
     q = torch::cat(qs, 0);
     d = torch::cat(ds, 0);
   }
+  q = q.to(torch::kFloat32);  // the scores and the loss in float32 whatever the precision
+  d = d.to(torch::kFloat32);
   torch::Tensor scores = q.mm(d.t()) / options_.temperature;  // (batch, batch * per_query)
   // Columns a query must not be scored against: another query's positive that is also
   // one of its own, and without in-batch negatives every other query's documents.
@@ -503,11 +537,13 @@ void Trainer::finish(TrainSummary& summary) {
   if (refresher_ && refresher_->busy()) swap_in(refresher_->wait());
   refresher_.reset();
   encode_internal::set_torch_threads(total_threads_);
-  // The final weights are evaluated like a refresh, without mining, on an exact index.
+  // The final weights are evaluated like a refresh, without mining, on an exact index, at
+  // the refresh precision (its snapshot; the model written stays float32).
   TrainOptions exact = options_;
   exact.index_factory = "Flat";
-  const auto index = index_corpus(model_->encoder(), data_, exact, total_threads_, true);
-  const SplitScores dev = evaluate_split(model_->encoder(), *index, data_.dev, total_threads_);
+  const std::unique_ptr<Encoder> final_weights = refresh_snapshot();
+  const auto index = index_corpus(*final_weights, data_, exact, total_threads_, true);
+  const SplitScores dev = evaluate_split(*final_weights, *index, data_.dev, total_threads_);
   summary.dev_mrr10 = dev.mrr10;
   summary.dev_ndcg10 = dev.ndcg10;
   std::unique_ptr<Encoder> chosen;
@@ -524,8 +560,10 @@ void Trainer::finish(TrainSummary& summary) {
   Encoder& final_model = chosen ? *chosen : model_->encoder();
   final_model.save(out_dir_);  // file by file, each atomically
   if (!options_.test_split.empty()) {
-    const auto test_index = chosen ? index_corpus(final_model, data_, exact, total_threads_, true) : nullptr;
-    const SplitScores test = evaluate_split(final_model, test_index ? *test_index : *index, data_.test, total_threads_);
+    if (chosen) chosen->set_precision(options_.refresh_precision);
+    Encoder& evaluated = chosen ? *chosen : *final_weights;
+    const auto test_index = chosen ? index_corpus(evaluated, data_, exact, total_threads_, true) : nullptr;
+    const SplitScores test = evaluate_split(evaluated, test_index ? *test_index : *index, data_.test, total_threads_);
     summary.test_mrr10 = test.mrr10;
     summary.test_ndcg10 = test.ndcg10;
   }

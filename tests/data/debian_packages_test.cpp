@@ -212,6 +212,46 @@ TEST(DebianCollection, GroupsDocumentsAndSynopses) {
   EXPECT_EQ(query_index.count("q-beta-common"), 0u);
 }
 
+TEST(DebianCollection, SampleKeepsEveryJudgedTestAndDevDocument) {
+  const DebianCollection full = build(7);
+  auto entries = sample();
+  DebianSplitOptions options;
+  options.seed = 7;
+  options.num_dev = 3;
+  options.num_test = 3;
+  options.max_documents = 10;
+  const DebianCollection c = denser::build_debian_collection(entries, options);
+  EXPECT_EQ(c.counts.num_documents_before_sampling, 15u);
+  ASSERT_EQ(c.documents.size(), 10u);
+  EXPECT_EQ(c.counts.num_documents, 10u);
+  std::set<std::string> ids;
+  for (size_t i = 0; i < c.documents.size(); ++i) {
+    ids.insert(c.documents[i].id);
+    if (i > 0) EXPECT_LT(c.documents[i - 1].id, c.documents[i].id);
+  }
+  // Dev and test are whole: the same queries and judgments as without sampling.
+  for (const char* split : {"dev", "test"}) {
+    EXPECT_EQ(c.qrels.at(split).judgments, full.qrels.at(split).judgments) << split;
+    for (const auto& [q, docs] : c.qrels.at(split).judgments)
+      for (const auto& [d, grade] : docs) EXPECT_EQ(ids.count(d), 1u) << split << " " << q << " " << d;
+  }
+  // Training queries judge only kept documents, and none is left without a judgment.
+  size_t train = 0;
+  for (const auto& [q, docs] : c.qrels.at("train").judgments) {
+    EXPECT_FALSE(docs.empty()) << q;
+    for (const auto& [d, grade] : docs) EXPECT_EQ(ids.count(d), 1u) << q << " " << d;
+    ++train;
+  }
+  EXPECT_EQ(c.counts.num_queries.at("train"), train);
+  EXPECT_LE(train, full.counts.num_queries.at("train"));
+  EXPECT_EQ(c.queries.size(), c.query_splits.size());
+  EXPECT_EQ(c.queries.size(), train + 6);
+  // Deterministic for the seed.
+  const DebianCollection again = denser::build_debian_collection(sample(), options);
+  ASSERT_EQ(again.documents.size(), c.documents.size());
+  for (size_t i = 0; i < c.documents.size(); ++i) EXPECT_EQ(again.documents[i].id, c.documents[i].id);
+}
+
 TEST(DebianCollection, SplitsAreDisjointAndNoTestSynopsisIsInTrain) {
   for (uint64_t seed = 0; seed < 20; ++seed) {
     DebianCollection c = build(seed);

@@ -20,6 +20,7 @@
 #include "denser/encode/model_store.h"
 #include "denser/text/tokenizer.h"
 #include "support/command.h"
+#include "support/oracle_setup.h"
 
 namespace denser {
 namespace {
@@ -31,24 +32,9 @@ struct OracleOutput {
   std::vector<float> vectors;
 };
 
-class SentenceTransformersParity : public ::testing::Test {
+class SentenceTransformersParity : public denser_test::OracleTest {
  protected:
-  void SetUp() override {
-    scifact_ = std::string(DENSER_SHARED_DIR) + "/datasets/scifact";
-    if (!fs::exists(scifact_ + "/corpus.jsonl")) GTEST_SKIP() << "../shared/datasets/scifact is absent";
-    const PackagedModel& m = packaged_model("all-MiniLM-L6-v2");
-    if (!model_installed(m)) GTEST_SKIP() << "all-MiniLM-L6-v2 is not installed: run `denser model fetch " << m.name << "`";
-    model_dir_ = models_home() + "/" + m.name;
-    if (!fs::exists(DENSER_ORACLE_PYTHON))
-      GTEST_SKIP() << "the oracle venv is absent (" << DENSER_ORACLE_PYTHON << "): run scripts/setup-venv.sh";
-    tune_allocator_for_tensors();
-    tmp_ = fs::temp_directory_path() / ("denser_st_parity_" + std::to_string(::getpid()));
-    fs::create_directories(tmp_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!tmp_.empty()) fs::remove_all(tmp_, ec);
-  }
+  SentenceTransformersParity() : OracleTest("denser_st_parity_") {}
 
   OracleOutput run_oracle(const std::vector<std::string>& texts, const std::string& name) {
     const std::string in = (tmp_ / (name + ".jsonl")).string(), ids = (tmp_ / (name + ".ids")).string(),
@@ -116,9 +102,7 @@ class SentenceTransformersParity : public ::testing::Test {
     std::printf("[ parity ] %s: %zu texts, lowest cosine %.8f\n", name.c_str(), texts.size(), worst);
   }
 
-  std::string scifact_, model_dir_;
   std::string oracle_model_;  // the directory the oracle loads (default: model_dir_)
-  fs::path tmp_;
 };
 
 // The round trip: denser saves the model it loaded, sentence-transformers loads denser's

@@ -68,6 +68,30 @@ TEST(TrainOptionsTest, FinalizeFillsDependentDefaults) {
   EXPECT_DOUBLE_EQ(o.temperature, 0.05);
 }
 
+TEST(TrainOptionsTest, TransformerDefaultsFollowTheModel) {
+  TrainOptions o;
+  o.collection = "x";
+  o.encoder = "transformer";
+  o.finalize();
+  EXPECT_DOUBLE_EQ(o.learning_rate, 1e-4);  // from scratch
+  EXPECT_DOUBLE_EQ(o.temperature, 0.0);     // not known before the model is
+  TrainOptions cosine = o;
+  cosine.resolve_temperature("cosine");  // normalized: scores in [-1, 1] need a sharp softmax
+  EXPECT_DOUBLE_EQ(cosine.temperature, 0.05);
+  o.resolve_temperature("dot");
+  EXPECT_DOUBLE_EQ(o.temperature, 1.0);
+  o.resolve_temperature("cosine");  // resolved once: a set value stays
+  EXPECT_DOUBLE_EQ(o.temperature, 1.0);
+  TrainOptions tune;
+  tune.collection = "x";
+  tune.encoder = "transformer";
+  tune.init_model = "some/model";
+  tune.finalize();
+  EXPECT_DOUBLE_EQ(tune.learning_rate, 2e-5);  // fine-tuning a pretrained model
+  tune.train_precision = "fp16";
+  EXPECT_THROW(tune.finalize(), Error);
+}
+
 TrainingData tiny_data() {
   TrainingData data;
   for (int i = 0; i < 10; ++i) {

@@ -62,6 +62,10 @@ struct DebianSplitOptions {
   uint64_t seed = 42;
   size_t num_dev = 1000;
   size_t num_test = 1000;
+  /// A sample of the collection (0: all of it): every document judged by a dev or test
+  /// query, then documents drawn at random (seeded) up to this many; training queries keep
+  /// their judgments on the documents kept, and those left with none are dropped.
+  size_t max_documents = 0;
 };
 
 /// The counters `denser data debian-packages` prints.
@@ -71,6 +75,7 @@ struct DebianCollectionCounts {
   uint64_t num_duplicate_entries = 0;    // entries dropped because the package was already listed
   uint64_t num_without_description = 0;  // packages skipped: no long description
   uint64_t num_documents = 0;
+  uint64_t num_documents_before_sampling = 0;  // == num_documents when not sampled
   std::map<std::string, uint64_t> num_queries;    // split -> queries
   std::map<std::string, uint64_t> num_judgments;  // split -> (query, document) pairs
 };

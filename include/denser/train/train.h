@@ -54,10 +54,18 @@ struct TrainOptions {
   int steps = 1000;                // optimizer steps
   int batch_size = 32;             // queries per micro-batch
   int accumulation = 1;            // micro-batches per optimizer step
-  double learning_rate = 0.0;      // 0: the encoder family's default (ngram 0.05, transformer 1e-4)
+  /// 0: the default: ngram 0.05; transformer 1e-4 from scratch, 2e-5 fine-tuning --init-model.
+  double learning_rate = 0.0;
   double weight_decay = 0.01;
   int warmup_steps = -1;           // linear learning-rate warm-up; -1: 10% of steps
-  double temperature = 0.0;        // scores are divided by it (0: ngram 0.05, transformer 1)
+  /// Scores are divided by it. 0: chosen from the model's similarity once it is loaded:
+  /// 0.05 for a normalized (cosine) model, whose scores lie in [-1, 1], and for n-grams;
+  /// 1 for an unnormalized (dot) transformer.
+  double temperature = 0.0;
+  /// Precision of the training forward and backward passes: "fp32", or "bf16" (CPU
+  /// autocast: matrix products in bfloat16, weights, gradients and optimizer in float32;
+  /// about twice as fast on CPUs with AVX512-BF16 or AMX).
+  std::string train_precision = "fp32";
   double max_grad_norm = 1.0;      // gradient clipping (0: off)
   uint64_t seed = 1;
 
@@ -68,7 +76,8 @@ struct TrainOptions {
   std::string index_factory = "Flat";
   /// Precision of the refresher's encoding (corpus, training queries, dev queries):
   /// "fp32" or "bf16" (EncodeOptions::precision). The negatives need no fp32; training
-  /// itself always runs float32. The final test evaluation always encodes in fp32.
+  /// itself runs at train_precision. The final dev and test evaluation encodes the corpus at
+  /// this precision too (queries always fp32).
   std::string refresh_precision = "fp32";
 
   // --- checkpoints, logging, threads ---
@@ -85,6 +94,8 @@ struct TrainOptions {
   /// Fills -1 / 0 defaults that depend on other fields and checks every value; throws
   /// denser::Error naming the field.
   void finalize();
+  /// Fills temperature 0 from the loaded model's similarity ("cosine" or "dot").
+  void resolve_temperature(std::string_view similarity);
   /// JSON object with every field (keys as the field names).
   std::string to_json() const;
   /// Applies the keys of a JSON object on top of *this; unknown keys are an error naming
