@@ -44,6 +44,7 @@ struct DemoArgs {
   uint64_t seed = 1;
   int threads = 0;
   size_t max_documents = 12000;
+  size_t dev_queries = 1000, test_queries = 1000;
   bool fresh = false;
 };
 
@@ -166,7 +167,8 @@ void run_demo(const DemoArgs& args) {
   bool reuse = false;
   if (file_exists(collection_dir + "/collection.json") && !args.fresh) {
     const auto meta = nlohmann::json::parse(read_file(collection_dir + "/collection.json"), nullptr, false);
-    reuse = meta.is_object() && meta.value("max_documents", size_t{0}) == args.max_documents;
+    reuse = meta.is_object() && meta.value("max_documents", size_t{0}) == args.max_documents &&
+            meta.value("num_dev", size_t{0}) == args.dev_queries && meta.value("num_test", size_t{0}) == args.test_queries;
   }
   if (reuse) {
     std::printf("reusing %s (--fresh rebuilds it)\n", collection_dir.c_str());
@@ -174,6 +176,8 @@ void run_demo(const DemoArgs& args) {
     DebianPackagesOptions options;
     options.out_dir = collection_dir;
     options.split.max_documents = args.max_documents;
+    options.split.num_dev = args.dev_queries;
+    options.split.num_test = args.test_queries;
     const DebianPackagesSummary s = make_debian_packages_collection(options);
     std::printf("wrote %s: %llu documents", collection_dir.c_str(),
                 static_cast<unsigned long long>(s.counts.num_documents));
@@ -302,6 +306,9 @@ void register_demo_command(CLI::App& app) {
   cmd->add_option("--max-documents", args->max_documents,
                   "Documents in the demo's sample of the collection (0: all; every dev and test document is kept)")
       ->capture_default_str();
+  cmd->add_option("--dev-queries", args->dev_queries, "Dev queries (model selection, hybrid's alpha)")
+      ->capture_default_str();
+  cmd->add_option("--test-queries", args->test_queries, "Test queries (the table)")->capture_default_str();
   cmd->add_flag("--fresh", args->fresh, "Rebuild the collection even when it exists");
   cmd->callback([args] { run_demo(*args); });
 }

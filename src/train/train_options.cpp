@@ -112,7 +112,7 @@ void TrainOptions::finalize() {
                "train: ngram_buckets_log2 must be 0 (preset) or within 8..26, got ", ngram_buckets_log2);
   DENSER_CHECK(ngram_init_std >= 0, "train: ngram_init_std must not be negative");
   DENSER_CHECK(ngram_dim >= 0 && ngram_dim <= 4096, "train: ngram_dim must be within 0..4096, got ", ngram_dim);
-  if (learning_rate <= 0) learning_rate = encoder == "ngram" ? 0.05 : init_model.empty() ? 1e-4 : 2e-5;
+  if (learning_rate <= 0) learning_rate = encoder == "ngram" ? 0.05 : init_model.empty() ? 1e-4 : 5e-5;
   if (temperature <= 0 && encoder == "ngram") temperature = 0.05;
   // A transformer's temperature 0 waits for resolve_temperature: it depends on the model.
   if (warmup_steps < 0) warmup_steps = steps / 10;
