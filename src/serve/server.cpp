@@ -313,7 +313,7 @@ json SearchServer::Impl::search(const httplib::Request& req) {
   json body;
   try {
     body = json::parse(req.body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, and numbers beyond double (1e999)
     reject(400, std::string("the body is not valid JSON: ") + e.what());
   }
   std::vector<std::string> queries;
@@ -425,6 +425,10 @@ void SearchServer::Impl::install_routes() {
   http.Post("/health", not_allowed("/health", "GET"));
   http.Post("/metrics", not_allowed("/metrics", "GET"));
   http.Post(R"(/doc/(.*))", not_allowed("/doc", "GET"));
+  http.Options("/search", not_allowed("/search", "POST"));
+  http.Options("/health", not_allowed("/health", "GET"));
+  http.Options("/metrics", not_allowed("/metrics", "GET"));
+  http.Options(R"(/doc/(.*))", not_allowed("/doc", "GET"));
 
   // Unrouted paths, oversized bodies and other protocol errors httplib answers itself:
   // give them the JSON error body too.

@@ -179,6 +179,11 @@ TEST_F(ServeTest, MalformedAndHostileRequestsGetTheirFourHundredsAndTheServerKee
   auto del = client_->Delete("/search");                                     // 36
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 405);
+  auto options = client_->Options("/search");                                // 36b OPTIONS: 405 with Allow
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->status, 405);
+  EXPECT_EQ(options->get_header_value("Allow"), "POST");
+  post(R"({"query": "a", "k": 1e999})", 400);                                // 36c a number beyond double
   expect_alive();
 
   // 37 garbage on the socket instead of HTTP.
