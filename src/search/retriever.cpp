@@ -327,7 +327,11 @@ std::vector<RetrievalResult> Retriever::search(std::span<const std::string> quer
   const bool prf = dense && options.prf.method != PrfMethod::kNone;
   DENSER_CHECK(!prf || has_prf(), "PRF needs the documents' vectors (an embeddings file), and none were given");
   DENSER_CHECK(options.k > 0, "k must be positive");
-  const size_t depth = options.mode == RetrievalMode::kHybrid ? std::max(options.k, options.fusion_depth) : options.k;
+  // No list can be longer than the corpus: a larger k (say 10^9) would only size buffers
+  // for results that cannot exist.
+  const size_t corpus = std::max<size_t>(1, num_docs());
+  const size_t depth =
+      std::min(corpus, options.mode == RetrievalMode::kHybrid ? std::max(options.k, options.fusion_depth) : options.k);
   const auto start = Clock::now();
   std::vector<RetrievalResult> results(queries.size());
 
@@ -337,7 +341,7 @@ std::vector<RetrievalResult> Retriever::search(std::span<const std::string> quer
   if (dense && !queries.empty()) {
     Impl::Job job;
     job.texts = queries;
-    job.depth = prf ? std::max(depth, options.prf.depth) : depth;
+    job.depth = prf ? std::min(corpus, std::max(depth, options.prf.depth)) : depth;
     job.params = options.vector_params;
     job.vectors = &q, job.lists = &first_lists, job.encode_ms = &encode_ms, job.search_ms = &search_ms;
     impl_->encode_and_search(job);

@@ -100,6 +100,23 @@ TEST(Retriever, EveryModeFindsTheTopicOfTheQuery) {
   }
 }
 
+TEST(Retriever, AKBeyondTheCorpusReturnsTheWholeCorpus) {
+  // k = 10^9 once sized libtorch and FAISS buffers for a billion results per query.
+  TempDir dir("denser-search-test");
+  auto s = make_test_search(dir.path);
+  std::vector<std::string> queries = {"ancient warfare strategy"};
+  for (auto mode : {RetrievalMode::kDense, RetrievalMode::kBm25, RetrievalMode::kHybrid}) {
+    RetrievalOptions options;
+    options.mode = mode;
+    options.k = 1000000000;
+    options.prf.method = mode == RetrievalMode::kDense ? PrfMethod::kAverage : PrfMethod::kNone;
+    auto results = s.retriever->search(queries, options);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_LE(results[0].hits.size(), s.documents.size()) << retrieval_mode_name(mode);
+    EXPECT_GE(results[0].hits.size(), 10u) << retrieval_mode_name(mode);
+  }
+}
+
 TEST(Retriever, RocchioWithoutFeedbackWeightIsPlainDense) {
   TempDir dir("denser-search-test");
   auto s = make_test_search(dir.path);
