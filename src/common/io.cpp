@@ -1,11 +1,13 @@
 #include "denser/common/io.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -58,7 +60,37 @@ uint32_t crc32c(const void* data, size_t n, uint32_t crc) {
 
 // ---------------------------------------------------------------- AtomicFileWriter
 
+namespace {
+
+// Temporaries "<path>.tmp.<pid>" left by writers that were killed (kill -9, a crash): the
+// process is gone from this machine and the file has not changed for a minute (a writer
+// on another host sharing the file system keeps its file fresh). Removed before a new
+// writer of the same path starts, so kills do not pile up partial files.
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code time_ec;
+    const auto modified = fs::last_write_time(it->path(), time_ec);
+    if (time_ec || fs::file_time_type::clock::now() - modified < std::chrono::minutes(1)) continue;
+    std::error_code remove_ec;
+    fs::remove(it->path(), remove_ec);
+  }
+}
+
+}  // namespace
+
 AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
+  remove_stale_temporaries(path_);
   tmp_path_ = str(path_, ".tmp.", ::getpid());
   file_ = std::fopen(tmp_path_.c_str(), "wb");
   DENSER_CHECK(file_ != nullptr, tmp_path_, ": cannot create file: ", errno_text());

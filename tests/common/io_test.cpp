@@ -1,9 +1,11 @@
 #include "denser/common/io.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -48,6 +50,40 @@ TEST(AtomicFileWriter, CommitReplacesAndAbortLeavesOriginal) {
   EXPECT_EQ(w.crc(), denser::crc32c("third", 5));
   w.commit();
   EXPECT_EQ(denser::read_file(p.string()), "third");
+}
+
+TEST(AtomicFileWriter, TemporariesOfKilledWritersAreRemoved) {
+  // A writer killed with -9 leaves "<path>.tmp.<pid>"; the next writer of the path removes
+  // it once that process is gone and the file is a minute old. Live writers' files stay.
+  const fs::path dir = temp_dir() / "stale";
+  fs::create_directories(dir);
+  const fs::path p = dir / "out.emb";
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);  // a pid that no longer runs
+  const fs::path dead_old = dir / ("out.emb.tmp." + std::to_string(child));
+  const fs::path live = dir / ("out.emb.tmp." + std::to_string(::getppid()));
+  const fs::path other = dir / ("other.emb.tmp." + std::to_string(child));
+  for (const fs::path& f : {dead_old, live, other}) {
+    denser::write_file_atomic(f.string(), "partial");
+    fs::last_write_time(f, fs::file_time_type::clock::now() - std::chrono::minutes(5));
+  }
+  {
+    denser::AtomicFileWriter w(p.string());
+    w.write("x");
+    w.commit();
+  }
+  EXPECT_FALSE(fs::exists(dead_old)) << "a dead writer's temporary was left";
+  EXPECT_TRUE(fs::exists(live)) << "a live process's temporary was removed";
+  EXPECT_TRUE(fs::exists(other)) << "another path's temporary was removed";
+  // A fresh temporary of a dead pid stays (it may belong to a writer on another host).
+  const fs::path dead_fresh = dir / ("out.emb.tmp." + std::to_string(child));
+  denser::write_file_atomic(dead_fresh.string(), "partial");
+  denser::write_file_atomic(p.string(), "y");
+  EXPECT_TRUE(fs::exists(dead_fresh));
+  fs::remove_all(dir);
 }
 
 TEST(AtomicFileWriter, UnwritableDirectoryIsAClearError) {
