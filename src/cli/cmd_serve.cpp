@@ -1,9 +1,16 @@
 // `denser serve`: the search service and web page over a Retriever.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/retriever_args.h"
@@ -27,12 +34,40 @@ struct ServeArgs {
   ServerLimits limits;
 };
 
-SearchServer* g_server = nullptr;
-ShardServer* g_shard_server = nullptr;
+// SIGINT and SIGTERM stop a server cleanly. The handler does only what is
+// async-signal-safe: it writes a byte to a pipe. A watcher thread reads the byte and stops
+// the server from ordinary code.
+int g_signal_pipe[2] = {-1, -1};
 
 extern "C" void on_signal(int) {
-  if (g_server != nullptr) g_server->stop();
-  if (g_shard_server != nullptr) g_shard_server->stop();
+  const char byte = 1;
+  const ssize_t written = ::write(g_signal_pipe[1], &byte, 1);
+  (void)written;
+}
+
+template <typename Server>
+void serve_until_signal(Server& server) {
+  DENSER_CHECK(::pipe2(g_signal_pipe, O_CLOEXEC) == 0, "serve: cannot create the signal pipe: ", std::strerror(errno));
+  std::thread watcher([&server] {
+    char byte = 0;
+    while (::read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    server.stop();
+  });
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  ::sigaction(SIGINT, &action, &old_int);
+  ::sigaction(SIGTERM, &action, &old_term);
+  server.serve();
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  on_signal(0);  // wakes the watcher when the server stopped for another reason
+  watcher.join();
+  ::close(g_signal_pipe[0]);
+  ::close(g_signal_pipe[1]);
+  g_signal_pipe[0] = g_signal_pipe[1] = -1;
 }
 
 // The bearer token: --token-file, else $DENSER_SERVE_TOKEN, else none (a token on the
@@ -86,11 +121,7 @@ void register_serve_shard(CLI::App& app) {
     std::printf("denser serve-shard: http://%s:%d/  (%llu vectors of %s, model %s)\n", args->host.c_str(), port,
                 static_cast<unsigned long long>(index->num_vectors()), args->index.c_str(), index->fingerprint().c_str());
     std::fflush(stdout);
-    g_shard_server = &server;
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    server.serve();
-    g_shard_server = nullptr;
+    serve_until_signal(server);
   });
 }
 
@@ -131,11 +162,7 @@ void register_serve_command(CLI::App& app) {
                 static_cast<unsigned long long>(retriever->num_docs()), modes.c_str(),
                 retriever->has_prf() ? "; PRF" : "", options.token.empty() ? "" : "; bearer token required");
     std::fflush(stdout);
-    g_server = &server;
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    server.serve();
-    g_server = nullptr;
+    serve_until_signal(server);
     std::printf("denser serve: stopped\n");
   });
 }

@@ -5,7 +5,9 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -72,10 +74,21 @@ inline int bind_listener(httplib::Server& http, const std::string& host, int por
   return bound;
 }
 
-/// Serves a bound server on `thread`; returns once it accepts connections.
+/// Serves a bound server on `thread`; returns once it accepts connections, or throws when
+/// the listener ended before it ever did (it used to wait for that forever).
 inline void listen_in_background(httplib::Server& http, std::thread& thread) {
-  thread = std::thread([&http] { http.listen_after_bind(); });
-  while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  thread = std::thread([&http, ended] {
+    http.listen_after_bind();
+    ended->store(true);
+  });
+  while (!http.is_running()) {
+    if (ended->load()) {
+      thread.join();
+      DENSER_THROW("serve: the listener stopped before it accepted connections");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 /// Stops the server and joins its background thread, if it has one.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "denser/common/error.h"
+#include "denser/common/io.h"
 #include "denser/data/collection.h"
 #include "denser/data/readers.h"
 #include "denser/encode/encoder.h"
@@ -182,6 +183,22 @@ TEST_F(DenseCliTest, AdHocQueryPrintsTopHitsWithSnippets) {
   const auto best = std::max_element(scores.begin(), scores.end(),
                                      [](const auto& a, const auto& b) { return a.second < b.second; });
   EXPECT_TRUE(contains(r.output, str("  ", best->first, "  "))) << r.output;
+}
+
+TEST_F(DenseCliTest, ServeStopsCleanlyOnSigtermAndSigint) {
+  // The handler only writes to a pipe (async-signal-safe); a watcher thread stops the
+  // server, which then prints "stopped" and exits 0.
+  const std::string idx = encode_and_index("serve", "");
+  for (const char* sig : {"TERM", "INT"}) {
+    const std::string log = path(str("serve-", sig, ".log"));
+    const auto r = denser_test::run_command(
+        str(DENSER_BINARY, " serve --model ", path("m1"), " --index ", idx, " --port 0 --threads 1 > ", log,
+            " 2>&1 & pid=$!; for i in $(seq 100); do grep -q 'http://' ", log, " && break; sleep 0.1; done; kill -",
+            sig, " $pid; wait $pid; echo \"exit $?\""));
+    const std::string out = denser::read_file(log);
+    EXPECT_TRUE(contains(r.output, "exit 0")) << sig << ": " << r.output << out;
+    EXPECT_TRUE(contains(out, "denser serve: stopped")) << sig << ": " << out;
+  }
 }
 
 TEST_F(DenseCliTest, SearchingWithAnotherModelIsAClearError) {
