@@ -13,6 +13,7 @@
 #include "denser/common/error.h"
 #include "denser/index/sharded_index.h"
 #include "denser/common/io.h"
+#include "index/faiss_validate.h"
 #include "index/faiss_vector_index.h"
 
 namespace denser {
@@ -176,6 +177,7 @@ std::unique_ptr<VectorIndex> VectorIndex::open(const std::string& path) {
                " vectors but the file has ", num_vectors, " doc ids");
   DENSER_CHECK(index->metric_type == faiss::METRIC_INNER_PRODUCT, path,
                ": FAISS index does not use inner product (metric type ", static_cast<int>(index->metric_type), ")");
+  index_internal::validate_faiss_index(*index, str(path, ": FAISS index at byte ", faiss_at));
   return std::make_unique<detail::FaissVectorIndex>(std::move(options), std::move(index), std::move(ids));
 }
 
