@@ -45,30 +45,41 @@ extern "C" void on_signal(int) {
   (void)written;
 }
 
+// Installed before the server's address is printed, so that a signal sent as soon as a
+// client sees the address already stops the server cleanly.
 template <typename Server>
-void serve_until_signal(Server& server) {
-  DENSER_CHECK(::pipe2(g_signal_pipe, O_CLOEXEC) == 0, "serve: cannot create the signal pipe: ", std::strerror(errno));
-  std::thread watcher([&server] {
-    char byte = 0;
-    while (::read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
-    }
-    server.stop();
-  });
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {}, old_term {};
-  ::sigaction(SIGINT, &action, &old_int);
-  ::sigaction(SIGTERM, &action, &old_term);
-  server.serve();
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
-  on_signal(0);  // wakes the watcher when the server stopped for another reason
-  watcher.join();
-  ::close(g_signal_pipe[0]);
-  ::close(g_signal_pipe[1]);
-  g_signal_pipe[0] = g_signal_pipe[1] = -1;
-}
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(Server& server) {
+    DENSER_CHECK(::pipe2(g_signal_pipe, O_CLOEXEC) == 0, "serve: cannot create the signal pipe: ", std::strerror(errno));
+    watcher_ = std::thread([&server] {
+      char byte = 0;
+      while (::read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      server.stop();
+    });
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopOnSignal() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+    on_signal(0);  // wakes the watcher when the server stopped for another reason
+    watcher_.join();
+    ::close(g_signal_pipe[0]);
+    ::close(g_signal_pipe[1]);
+    g_signal_pipe[0] = g_signal_pipe[1] = -1;
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  std::thread watcher_;
+  struct sigaction old_int_ {}, old_term_ {};
+};
 
 // The bearer token: --token-file, else $DENSER_SERVE_TOKEN, else none (a token on the
 // command line would show in ps).
@@ -118,10 +129,11 @@ void register_serve_shard(CLI::App& app) {
     std::shared_ptr<const VectorIndex> index = VectorIndex::open(args->index);
     ShardServer server(index, options);
     const int port = server.bind();
+    StopOnSignal<ShardServer> stop_on_signal(server);
     std::printf("denser serve-shard: http://%s:%d/  (%llu vectors of %s, model %s)\n", args->host.c_str(), port,
                 static_cast<unsigned long long>(index->num_vectors()), args->index.c_str(), index->fingerprint().c_str());
     std::fflush(stdout);
-    serve_until_signal(server);
+    server.serve();
   });
 }
 
@@ -156,13 +168,14 @@ void register_serve_command(CLI::App& app) {
     if (!args->collection.empty()) docs = DocumentStore::load(args->collection);
     SearchServer server(retriever, docs, options);
     int port = server.bind();
+    StopOnSignal<SearchServer> stop_on_signal(server);
     std::string modes;
     for (RetrievalMode m : retriever->modes()) modes += std::string(modes.empty() ? "" : ", ") + retrieval_mode_name(m);
     std::printf("denser serve: http://%s:%d/  (%llu documents; modes %s%s%s)\n", args->host.c_str(), port,
                 static_cast<unsigned long long>(retriever->num_docs()), modes.c_str(),
                 retriever->has_prf() ? "; PRF" : "", options.token.empty() ? "" : "; bearer token required");
     std::fflush(stdout);
-    serve_until_signal(server);
+    server.serve();
     std::printf("denser serve: stopped\n");
   });
 }
