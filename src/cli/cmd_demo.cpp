@@ -80,7 +80,7 @@ void print_table(const std::vector<Scores>& rows, const std::vector<double>& mrr
 
 // The demo's fine-tuning run, sized for the demo's budget on two cores: ANCE from the
 // packaged all-MiniLM-L6-v2 (cosine similarity, temperature 0.05), bf16 autocast training
-// and bf16 refreshes, BM25 negatives for the first 50 steps, then the refresher's, swapped
+// and bf16 refreshes, BM25 negatives for the first 40 steps, then the refresher's, swapped
 // in as they come (docs/benchmarks.md has the full-collection runs).
 TrainOptions demo_training_options() {
   TrainOptions o;
@@ -103,7 +103,7 @@ TrainOptions demo_training_options() {
 }
 
 // Encodes the collection's corpus with `encoder` (bf16 documents: within 0.0003 nDCG@10 of
-// fp32, docs/benchmarks.md) into an exact inner-product index saved at index_path.
+// fp32, docs/benchmarks.md) into OUT_PREFIX.emb and an exact inner-product index, OUT_PREFIX.flat.
 void build_dense_index(Encoder& encoder, const Collection& collection, const std::string& out_prefix,
                        int threads) {
   const auto t = Clock::now();
