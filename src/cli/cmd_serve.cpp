@@ -166,6 +166,10 @@ void register_serve_command(CLI::App& app) {
     options.defaults = retrieval_options(args->retriever, *retriever, 10);
     std::shared_ptr<const DocumentStore> docs;
     if (!args->collection.empty()) docs = DocumentStore::load(args->collection);
+    // The server's micro-batches are a few queries: let them share one pass over a Flat
+    // index. A FAISS setting of the whole process, so the command that owns the process
+    // sets it, not the SearchServer a library user may embed beside other searches.
+    set_exhaustive_batch_threshold(2);
     SearchServer server(retriever, docs, options);
     int port = server.bind();
     StopOnSignal<SearchServer> stop_on_signal(server);

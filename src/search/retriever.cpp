@@ -71,46 +71,6 @@ std::unordered_map<std::string_view, double> normalized(const RankedList& list) 
 
 }  // namespace
 
-RetrievalMode parse_retrieval_mode(std::string_view name) {
-  if (name == "dense") return RetrievalMode::kDense;
-  if (name == "bm25") return RetrievalMode::kBm25;
-  if (name == "hybrid") return RetrievalMode::kHybrid;
-  DENSER_THROW("unknown retrieval mode \"", name, "\" (expected dense, bm25 or hybrid)");
-}
-
-const char* retrieval_mode_name(RetrievalMode mode) {
-  switch (mode) {
-    case RetrievalMode::kDense: return "dense";
-    case RetrievalMode::kBm25: return "bm25";
-    case RetrievalMode::kHybrid: return "hybrid";
-  }
-  return "?";
-}
-
-FusionMethod parse_fusion_method(std::string_view name) {
-  if (name == "rrf") return FusionMethod::kRrf;
-  if (name == "linear") return FusionMethod::kLinear;
-  DENSER_THROW("unknown fusion \"", name, "\" (expected rrf or linear)");
-}
-
-const char* fusion_method_name(FusionMethod method) { return method == FusionMethod::kRrf ? "rrf" : "linear"; }
-
-PrfMethod parse_prf_method(std::string_view name) {
-  if (name == "none") return PrfMethod::kNone;
-  if (name == "average") return PrfMethod::kAverage;
-  if (name == "rocchio") return PrfMethod::kRocchio;
-  DENSER_THROW("unknown PRF method \"", name, "\" (expected none, average or rocchio)");
-}
-
-const char* prf_method_name(PrfMethod method) {
-  switch (method) {
-    case PrfMethod::kNone: return "none";
-    case PrfMethod::kAverage: return "average";
-    case PrfMethod::kRocchio: return "rocchio";
-  }
-  return "?";
-}
-
 std::vector<RetrievedHit> fuse_rrf(const RankedList& dense, const RankedList& bm25, double rrf_k, size_t k) {
   DENSER_CHECK(rrf_k >= 0, "RRF k must be non-negative, got ", rrf_k);
   std::vector<RetrievedHit> hits = merge(dense, bm25);

@@ -7,22 +7,16 @@
 #include <nlohmann/json.hpp>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "denser/common/error.h"
+#include "serve/bad_request.h"
 
 namespace denser::serve_internal {
-
-/// A request the client got wrong: its status (4xx) and a message for the JSON error.
-struct BadRequest {
-  int status;
-  std::string message;
-};
-
-[[noreturn]] inline void reject(int status, std::string message) { throw BadRequest{status, std::move(message)}; }
 
 inline void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
@@ -32,6 +26,56 @@ inline void send_json(httplib::Response& res, int status, const nlohmann::json& 
 
 inline void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, {{"error", {{"status", status}, {"message", message}}}});
+}
+
+/// Why the request's body framing is ambiguous (both Content-Length and Transfer-Encoding,
+/// or several Content-Length values that differ), or nullptr when it is not.
+inline const char* ambiguous_framing(const httplib::Request& req) {
+  const size_t lengths = req.get_header_value_count("Content-Length");
+  if (lengths > 0 && req.has_header("Transfer-Encoding"))
+    return "the request has both Content-Length and Transfer-Encoding";
+  for (size_t i = 1; i < lengths; ++i)
+    if (req.get_header_value("Content-Length", i) != req.get_header_value("Content-Length", 0))
+      return "the request has Content-Length headers that disagree";
+  return nullptr;
+}
+
+/// Stops reading from the connection that carried `req` (found among the process's sockets
+/// by its two endpoints): httplib then ends the keep-alive loop after writing the response
+/// instead of parsing whatever follows as the next request. For requests whose framing
+/// cannot be trusted; a no-op when the socket is not found.
+inline void stop_reading_connection(const httplib::Request& req) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    try {
+      fd = std::stoi(entry.path().filename().string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    auto port_of = [](const sockaddr_storage& a) {
+      if (a.ss_family == AF_INET) return int(ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port));
+      if (a.ss_family == AF_INET6) return int(ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port));
+      return -1;
+    };
+    if (port_of(local) == req.local_port && port_of(peer) == req.remote_port) {
+      // Discard what already arrived (bounded): closing a socket with unread bytes sends a
+      // reset, which can destroy the response before the client reads it.
+      char sink[4096];
+      for (size_t drained = 0; drained < (1u << 20);) {
+        ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+        if (n <= 0) break;
+        drained += static_cast<size_t>(n);
+      }
+      ::shutdown(fd, SHUT_RD);
+      return;
+    }
+  }
 }
 
 /// Constant-time comparison of the presented and expected tokens.

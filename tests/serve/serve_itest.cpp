@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -22,6 +24,42 @@ namespace {
 using json = nlohmann::json;
 using testing_fixture::make_test_search;
 using testing_fixture::TempDir;
+
+// Sends raw bytes on a fresh connection; returns all the server sent until it closed the
+// connection (closed = true) or stayed silent for two seconds (closed = false).
+struct RawExchange {
+  std::string response;
+  bool closed = false;
+};
+RawExchange raw_exchange(int port, const std::string& request) {
+  RawExchange out;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval timeout{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  for (size_t sent = 0; sent < request.size();) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close early on a huge request
+    sent += static_cast<size_t>(n);
+  }
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      out.closed = true;
+      break;
+    }
+    if (n < 0) break;  // timeout: still open
+    out.response.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
 
 class ServeTest : public ::testing::Test {
  protected:
@@ -187,20 +225,8 @@ TEST_F(ServeTest, MalformedAndHostileRequestsGetTheirFourHundredsAndTheServerKee
   expect_alive();
 
   // 37 garbage on the socket instead of HTTP.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port_));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const char garbage[] = "\x16\x03\x01 NOT HTTP AT ALL\r\n\r\n";
-  ASSERT_GT(::send(fd, garbage, sizeof garbage - 1, 0), 0);
-  char buf[512] = {};
-  ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
-  ::close(fd);
-  ASSERT_GT(n, 0);
-  EXPECT_EQ(std::string(buf, 12), "HTTP/1.1 400");
+  RawExchange garbage = raw_exchange(port_, "\x16\x03\x01 NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_EQ(garbage.response.substr(0, 12), "HTTP/1.1 400") << garbage.response;
   expect_alive();
 
   // The errors were counted as 4xx; nothing was a 5xx.
@@ -211,6 +237,55 @@ TEST_F(ServeTest, MalformedAndHostileRequestsGetTheirFourHundredsAndTheServerKee
   // And the server still answers real searches.
   json r = post(R"({"query": "compiler grammar", "k": 1})", 200);
   EXPECT_EQ(r["results"][0]["hits"][0]["id"].get<std::string>().substr(0, 2), "t4");
+}
+
+TEST_F(ServeTest, AmbiguousFramingIsRejectedAndTheConnectionClosed) {
+  start();
+  const std::string body = R"({"query": "compiler grammar", "k": 1})";
+  const std::string smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto expect_400_closed = [&](const std::string& what, const std::string& request) {
+    RawExchange r = raw_exchange(port_, request);
+    EXPECT_EQ(r.response.substr(0, 12), "HTTP/1.1 400") << what << ": " << r.response;
+    EXPECT_TRUE(r.closed) << what << ": the connection stayed open";
+    // One response only: nothing behind the body was served as a second request.
+    EXPECT_EQ(r.response.find("HTTP/1.1", 1), std::string::npos) << what << ": " << r.response;
+    size_t json_at = r.response.find("\r\n\r\n");
+    if (json_at != std::string::npos) {
+      json parsed = json::parse(r.response.substr(json_at + 4), nullptr, false);
+      EXPECT_EQ(parsed["error"]["status"], 400) << what << ": " << r.response;
+    }
+  };
+  // Content-Length and Transfer-Encoding together (a request-smuggling vector).
+  expect_400_closed("CL+TE", "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled);
+  expect_400_closed("TE+CL", "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                             "Content-Length: 40\r\n\r\n0\r\n\r\n" + smuggled);
+  // Two Content-Length headers that disagree.
+  expect_400_closed("CL+CL", "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             "Content-Length: " + std::to_string(body.size()) + "\r\nContent-Length: 3\r\n\r\n" +
+                             body + smuggled);
+  // Invalid chunking: a chunk size that is not hexadecimal.
+  RawExchange bad_chunk = raw_exchange(port_, "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                              "Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+  EXPECT_EQ(bad_chunk.response.substr(0, 12), "HTTP/1.1 400") << bad_chunk.response;
+  // A header above httplib's 8 KiB line limit.
+  RawExchange huge_header = raw_exchange(port_, "GET /health HTTP/1.1\r\nHost: x\r\nX-Junk: " +
+                                                    std::string(64 * 1024, 'a') + "\r\n\r\n");
+  EXPECT_EQ(huge_header.response.substr(0, 10), "HTTP/1.1 4") << huge_header.response.substr(0, 200);
+  // A valid chunked body is fine.
+  std::ostringstream chunked;
+  chunked << "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+          << "Transfer-Encoding: chunked\r\n\r\n" << std::hex << body.size() << "\r\n" << body << "\r\n0\r\n\r\n";
+  RawExchange ok = raw_exchange(port_, chunked.str());
+  EXPECT_EQ(ok.response.substr(0, 12), "HTTP/1.1 200") << ok.response;
+  expect_alive();
+  // The answers name no file of the server and carry no stack trace.
+  for (const std::string& path : {std::string("/nope"), std::string("/doc/%00")}) {
+    auto res = client_->Get(path.c_str());
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->body.find(".cpp"), std::string::npos) << res->body;
+    EXPECT_EQ(res->body.find(DENSER_SOURCE_DIR), std::string::npos) << res->body;
+  }
 }
 
 TEST_F(ServeTest, BearerTokenGuardsEveryApiRouteButHealthAndThePage) {

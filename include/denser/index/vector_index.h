@@ -118,7 +118,8 @@ class VectorIndex {
 /// Exhaustive (Flat) searches of at least `nq` queries compute their scores with one matrix
 /// product (BLAS), reading the stored vectors once per batch; smaller ones scan the vectors
 /// once per query. FAISS's default is 20. Process-wide; call it before searches start. The
-/// search service lowers it so that its micro-batches of a few queries share one pass.
+/// `denser serve` command lowers it (SearchServer itself does not touch it) so that its
+/// micro-batches of a few queries share one pass.
 void set_exhaustive_batch_threshold(int nq);
 
 double recall_at_k(const VectorSearchResults& approx, const VectorSearchResults& exact, size_t k);
