@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh Debian 12 machine:
 #   make demo   install dependencies, build, run the main job
 #   make test   install dependencies, build, run every test
+#   make fuzz   the fuzzers and the sanitizer build (CI runs it too, briefly)
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -12,7 +13,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export DENSER_PYTHON ?= /usr/bin/python3
 MODELS ?= all-MiniLM-L6-v2
 
-.PHONY: all deps build models venv test test-unit demo bench clean
+.PHONY: all deps build models venv test test-unit fuzz demo bench clean
 
 all: build
 
@@ -39,6 +40,12 @@ test: build models venv
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# libFuzzer targets under ASan + UBSan, and the torch-free unit tests under the same
+# sanitizers (build-fuzz/, clang). FUZZ_SECONDS per fuzzer.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: build models
 	$(DENSER) demo --out $(DEMO_DIR)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cerrno>
@@ -176,9 +177,21 @@ MappedFile::~MappedFile() {
 
 // ---------------------------------------------------------------- LineReader
 
-LineReader::LineReader(std::string path) : path_(std::move(path)), buffer_(1 << 20) {
+namespace {
+// A line longer than this is not a record of any format denser reads: an error, not an
+// ever-doubling buffer.
+constexpr size_t kMaxLineBytes = size_t{256} << 20;
+}  // namespace
+
+LineReader::LineReader(std::string path) : path_(std::move(path)) {
   file_ = std::fopen(path_.c_str(), "rb");
   DENSER_CHECK(file_ != nullptr, path_, ": cannot open: ", errno_text());
+  // 1 MiB, or less for a small file (many small files are read, in tests and fuzzing).
+  struct stat st {};
+  size_t initial = size_t{1} << 20;
+  if (::fstat(::fileno(file_), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+    initial = std::clamp<size_t>(static_cast<size_t>(st.st_size) + 1, 4096, initial);
+  buffer_.resize(initial);
 }
 
 LineReader::~LineReader() {
@@ -192,7 +205,11 @@ bool LineReader::refill() {
     end_ -= pos_;
     pos_ = 0;
   }
-  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+  if (end_ == buffer_.size()) {
+    DENSER_CHECK(buffer_.size() < kMaxLineBytes, path_, ":", line_number_ + 1, ": line longer than ",
+                 kMaxLineBytes >> 20, " MiB (not a text record)");
+    buffer_.resize(buffer_.size() * 2);
+  }
   size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_);
   DENSER_CHECK(!std::ferror(file_), path_, ": read error: ", errno_text());
   if (got == 0) eof_ = true;

@@ -19,30 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-}  // namespace
-
-json refresh_event_json(const RefreshEvent& e) {
-  return json{{"snapshot_step", e.snapshot_step}, {"swapped_step", e.swapped_step},
-              {"encode_s", e.encode_seconds},     {"index_s", e.index_seconds},
-              {"mine_s", e.mine_seconds},         {"eval_s", e.eval_seconds},
-              {"dev_mrr10", e.dev_mrr10},         {"dev_ndcg10", e.dev_ndcg10}};
-}
-
-namespace {
-
-RefreshEvent event_from_json(const json& j) {
-  RefreshEvent e;
-  e.snapshot_step = j.at("snapshot_step").get<int64_t>();
-  e.swapped_step = j.at("swapped_step").get<int64_t>();
-  e.encode_seconds = j.at("encode_s").get<double>();
-  e.index_seconds = j.at("index_s").get<double>();
-  e.mine_seconds = j.at("mine_s").get<double>();
-  e.eval_seconds = j.at("eval_s").get<double>();
-  e.dev_mrr10 = j.at("dev_mrr10").get<double>();
-  e.dev_ndcg10 = j.at("dev_ndcg10").get<double>();
-  return e;
-}
-
 std::string step_name(int64_t step) {
   char name[32];
   std::snprintf(name, sizeof name, "step-%08lld", static_cast<long long>(step));
@@ -75,45 +51,6 @@ void write_dir_atomic(const std::string& dir, Fill&& fill) {
 }
 
 }  // namespace
-
-std::string TrainerState::to_json() const {
-  json events = json::array();
-  for (const RefreshEvent& e : refreshes) events.push_back(refresh_event_json(e));
-  json j{{"format", "denser-train-state"},
-         {"version", 1},
-         {"step", step},
-         {"epoch", epoch},
-         {"position", position},
-         {"rng", rng},
-         {"best_step", best_step},
-         {"best_dev_mrr10", best_dev_mrr10},
-         {"next_refresh_step", next_refresh_step},
-         {"refreshes", events},
-         {"options", json::parse(options_json)}};
-  return j.dump(2) + "\n";
-}
-
-TrainerState TrainerState::from_json(std::string_view text, const std::string& where) {
-  json j = json::parse(text, nullptr, false);
-  DENSER_CHECK(j.is_object() && j.value("format", "") == "denser-train-state", where,
-               ": not a denser training state file");
-  DENSER_CHECK(j.value("version", 0) == 1, where, ": unsupported training state version ", j.value("version", 0));
-  try {
-    TrainerState s;
-    s.step = j.at("step").get<int64_t>();
-    s.epoch = j.at("epoch").get<uint64_t>();
-    s.position = j.at("position").get<uint64_t>();
-    s.rng = j.at("rng").get<std::string>();
-    s.best_step = j.at("best_step").get<int64_t>();
-    s.best_dev_mrr10 = j.at("best_dev_mrr10").get<double>();
-    s.next_refresh_step = j.at("next_refresh_step").get<int64_t>();
-    for (const json& e : j.at("refreshes")) s.refreshes.push_back(event_from_json(e));
-    s.options_json = j.at("options").dump(2) + "\n";
-    return s;
-  } catch (const json::exception& e) {
-    DENSER_THROW(where, ": malformed training state: ", e.what());
-  }
-}
 
 void write_model_dir_atomic(const Encoder& encoder, const std::string& dir) {
   write_dir_atomic(dir, [&](const std::string& tmp) { encoder.save(tmp); });

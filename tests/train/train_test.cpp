@@ -8,6 +8,7 @@
 
 #include "denser/common/error.h"
 #include "denser/train/train.h"
+#include "train/checkpoint.h"
 #include "train/negatives.h"
 #include "train/optimizer.h"
 #include "train/train_data.h"
@@ -132,6 +133,30 @@ TEST(CandidatePoolTest, SerializationRoundTripsAndRejectsDamage) {
     std::string flipped = bytes;
     flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
     EXPECT_THROW(CandidatePool::deserialize(flipped, "neg.bin"), Error) << "flip at " << at;
+  }
+}
+
+TEST(TrainerStateTest, RoundTripsAndRejectsEveryMalformedFileWithItsName) {
+  TrainerState s;
+  s.step = 54, s.epoch = 1, s.position = 96, s.rng = "5489 1 2", s.best_step = 27, s.best_dev_mrr10 = 0.5;
+  s.next_refresh_step = 81, s.options_json = "{\"seed\": 1}";
+  TrainerState back = TrainerState::from_json(s.to_json(), "state.json");
+  EXPECT_EQ(back.step, 54);
+  EXPECT_EQ(back.rng, "5489 1 2");
+  // Wrongly typed fields used to escape as nlohmann::json errors (not denser::Error) from
+  // the format and version checks; each must be one error naming the file.
+  for (const char* bad : {R"({"format": 5})", R"({"format": "denser-train-state", "version": "1"})",
+                          R"({"format": "denser-train-state", "version": 1, "step": "x"})",
+                          R"({"format": "denser-train-state", "version": 1, "step": 1, "epoch": 0, "position": 0,
+                              "rng": "", "best_step": 0, "best_dev_mrr10": 0, "next_refresh_step": 0,
+                              "refreshes": [3], "options": {}})",
+                          R"([1, 2])", "", "{"}) {
+    try {
+      TrainerState::from_json(bad, "ckpt/state.json");
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("ckpt/state.json"), std::string::npos) << e.what();
+    }
   }
 }
 
