@@ -63,8 +63,9 @@ struct StatsArgs {
 
 void print_stats(const StatsArgs& args) {
   Collection c = Collection::open(args.dir, ReadOptions{args.lenient});
-  std::printf("collection: %s\nlayout: %s\ncorpus: %s\n", c.dir().c_str(), layout_name(c.layout()),
-              c.corpus_path().c_str());
+  std::printf("collection: %s\nlayout: %s", c.dir().c_str(), layout_name(c.layout()));
+  if (c.layout() == CollectionLayout::kSmart) std::printf(", %s", smart_file_layout(c.corpus_path()).c_str());
+  std::printf("\ncorpus: %s\n", c.corpus_path().c_str());
   std::printf("documents: %llu\n", static_cast<unsigned long long>(c.num_documents()));
   std::vector<std::string> splits = args.split.empty() ? c.splits() : std::vector<std::string>{args.split};
   if (splits.empty()) std::printf("no judged splits\n");

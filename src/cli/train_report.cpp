@@ -34,9 +34,13 @@ void print_train_summary(const TrainOptions& options, const TrainSummary& s) {
                 static_cast<long long>(s.steps));
     return;
   }
-  std::printf("trained %lld steps in %.1f s (%s refresh; the trainer waited %.1f s over %lld refreshes)\n",
-              static_cast<long long>(s.steps), s.seconds, options.refresh.c_str(), s.refresh_wait_seconds,
-              static_cast<long long>(s.steps_that_waited));
+  std::printf("trained %lld steps in %.1f s (%s refresh: %zu refreshes; %lld steps waited for one, %.1f s in all",
+              static_cast<long long>(s.steps), s.seconds, options.refresh.c_str(), s.refreshes.size(),
+              static_cast<long long>(s.steps_that_waited), s.refresh_wait_seconds);
+  if (options.refresh == "async")
+    std::printf("; handing snapshots over took %.2f s, at most %.3f s in one step", s.refresh_handover_seconds,
+                s.refresh_handover_max_seconds);
+  std::printf(")\n");
   std::printf("model %s: the checkpoint of step %lld, dev MRR@10 %.4f nDCG@10 %.4f\n", s.model_dir.c_str(),
               static_cast<long long>(s.best_step), s.dev_mrr10, s.dev_ndcg10);
   if (!options.test_split.empty())

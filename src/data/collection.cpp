@@ -49,12 +49,19 @@ std::string at_most_one(const std::vector<std::string>& files, const std::string
   return files.empty() ? std::string() : files[0];
 }
 
+// The names the classic collections ship their files under, in any case: Cranfield
+// (cran.all.1400, cran.qry, cranqrel), CISI and MED (CISI.ALL, CISI.QRY, CISI.REL), CACM
+// (cacm.all, query.text, qrels.text) and the Glasgow archive (doc-text, query-text, rlv-ass).
+// files_matching() passes names in lower case.
 bool is_smart_documents(const std::string& name) {
-  return ends_with(name, ".all") || name.find(".all.") != std::string::npos;
+  return ends_with(name, ".all") || name.find(".all.") != std::string::npos || name == "doc-text";
 }
-bool is_smart_queries(const std::string& name) { return ends_with(name, ".qry"); }
+bool is_smart_queries(const std::string& name) {
+  return ends_with(name, ".qry") || name == "query.text" || name == "query-text";
+}
 bool is_smart_qrels(const std::string& name) {
-  return ends_with(name, "qrel") || ends_with(name, "qrels") || ends_with(name, ".rel");
+  return ends_with(name, "qrel") || ends_with(name, "qrels") || ends_with(name, ".rel") || name == "qrels.text" ||
+         name == "rlv-ass";
 }
 
 }  // namespace
@@ -87,7 +94,8 @@ Collection Collection::open(const std::string& dir, ReadOptions options) {
   }
   auto docs = files_matching(dir, is_smart_documents);
   DENSER_CHECK(!docs.empty(), dir, ": cannot detect the collection layout; expected corpus.jsonl (BEIR), "
-               "collection.tsv (MS MARCO) or a SMART documents file *.all.* (with *.qry and *qrel)");
+               "collection.tsv (MS MARCO) or a SMART documents file *.all.* or doc-text (with *.qry or query-text, "
+               "and *qrel or rlv-ass)");
   c.layout_ = CollectionLayout::kSmart;
   c.corpus_path_ = at_most_one(docs, dir, "documents (*.all.*)");
   c.queries_path_ = at_most_one(files_matching(dir, is_smart_queries), dir, "queries (*.qry)");

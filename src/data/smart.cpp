@@ -1,20 +1,28 @@
-// Classic SMART records (Cranfield, CISI, MED): a ".I <id>" line opens a record, and
-// field markers on lines of their own (".T" title, ".A" authors, ".B" bibliography,
-// ".W" text, others) introduce fields whose content spans the following lines.
+// Classic test collections as they are distributed, in two layouts, told apart by the
+// first non-blank line of each file:
 //
-// Choices, each forced by the real cran.all.1400:
+// SMART records (Cranfield, CISI, MED, CACM): a ".I <id>" line opens a record, and field
+// markers on lines of their own (".T" title, ".A" authors, ".B" bibliography, ".W" text,
+// ".K", ".N", ".X", ".C", others) introduce fields whose content spans the following lines.
 // - Lines of a field are trimmed and joined with one space.
-// - A marker repeated within a record appends to that field (records 240, 576 and 578
-//   repeat .A/.B/.W); .A, .B and unknown fields are read and dropped.
-// - Fields may be empty (records 471 and 995 are empty), but every record must have a .W
-//   marker: a record that ends without one is reported as truncated.
+// - Fields come in any order and may repeat (cran.all.1400's records 240, 576 and 578
+//   repeat .A/.B/.W): a repeated field appends. Only .T and .W are kept.
+// - Fields may be empty (Cranfield's records 471 and 995), and a record may have no .W
+//   (title-only documents): it must have at least one field marker, so that a file cut
+//   right after a ".I" line is reported as truncated.
 // - All-digit ids lose leading zeros (".I 001" is "1"), as the judgments write them.
+//
+// Glasgow records (NPL and the other collections of the Glasgow IR group's archive): a
+// line holding the record's number, the text on the following lines, and a line holding
+// only "/" to close the record.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "data/read_util.h"
 #include "denser/common/io.h"
+#include "denser/common/log.h"
 #include "denser/data/readers.h"
 
 namespace denser {
@@ -29,7 +37,8 @@ struct SmartRecord {
   std::string title;       // .T
   std::string text;        // .W
   bool opened = false;     // the record starts with a ".I" line (not stray text)
-  bool has_text_field = false;
+  bool has_field = false;  // any field marker (SMART) or the closing "/" (Glasgow)
+  bool has_text_field = false;  // a .W field (SMART); Glasgow records are all text
   std::string error;       // first problem in the record; the record is still consumed whole
   uint64_t error_line = 0;
 };
@@ -47,12 +56,49 @@ void append_line(std::string& field, std::string_view content) {
   field.append(content);
 }
 
-class SmartScanner {
+// The record reader of one file, whichever layout it has.
+class RecordScanner {
  public:
-  explicit SmartScanner(const std::string& path) : lines_(path) {}
+  explicit RecordScanner(const std::string& path) : lines_(path) {}
+  virtual ~RecordScanner() = default;
+  /// Reads the next record; false at end.
+  virtual bool next(SmartRecord& rec) = 0;
+  virtual const char* layout() const = 0;
+  std::string where(uint64_t line) const { return str(lines_.path(), ":", line); }
+  const std::string& path() const { return lines_.path(); }
+  uint64_t bytes_read() const { return lines_.bytes_read(); }
+
+ protected:
+  bool read_nonblank() {
+    while (lines_.next(line_))
+      if (!data_internal::is_blank(line_)) return true;
+    return false;
+  }
+  void fail(SmartRecord& rec, std::string what) {
+    if (!rec.error.empty()) return;
+    rec.error = std::move(what);
+    rec.error_line = lines_.line_number();
+  }
+  void check_line(SmartRecord& rec) {
+    try {
+      data_internal::check_utf8(line_);
+    } catch (const BadRecord& e) {
+      fail(rec, e.what);
+    }
+  }
+
+  LineReader lines_;
+  std::string line_;
+  bool pending_ = false;  // line_ holds the line that opens the next record
+};
+
+class SmartScanner : public RecordScanner {
+ public:
+  using RecordScanner::RecordScanner;
+  const char* layout() const override { return "SMART records (\".I <id>\" and field markers)"; }
 
   /// Reads the next record, up to the next ".I" line or the end of the file; false at end.
-  bool next(SmartRecord& rec) {
+  bool next(SmartRecord& rec) override {
     rec = SmartRecord{};
     if (!pending_ && !read_nonblank()) return false;
     pending_ = false;
@@ -71,6 +117,7 @@ class SmartScanner {
       check_line(rec);
       if (is_marker(line_)) {
         field = line_[1];
+        rec.has_field = true;
         if (field == 'W') rec.has_text_field = true;
         add_content(rec, field, std::string_view(line_).substr(2));
       } else if (field == 0 && rec.opened) {
@@ -81,28 +128,8 @@ class SmartScanner {
     }
     return true;
   }
-  std::string where(uint64_t line) const { return str(lines_.path(), ":", line); }
-  const std::string& path() const { return lines_.path(); }
-  uint64_t bytes_read() const { return lines_.bytes_read(); }
 
  private:
-  bool read_nonblank() {
-    while (lines_.next(line_))
-      if (!data_internal::is_blank(line_)) return true;
-    return false;
-  }
-  void fail(SmartRecord& rec, std::string what) {
-    if (!rec.error.empty()) return;
-    rec.error = std::move(what);
-    rec.error_line = lines_.line_number();
-  }
-  void check_line(SmartRecord& rec) {
-    try {
-      data_internal::check_utf8(line_);
-    } catch (const BadRecord& e) {
-      fail(rec, e.what);
-    }
-  }
   void open_record(SmartRecord& rec) {
     rec.opened = true;
     check_line(rec);
@@ -115,38 +142,94 @@ class SmartScanner {
     if (field == 'W') append_line(rec.text, content);
   }
 
-  LineReader lines_;
-  std::string line_;
-  bool pending_ = false;  // line_ holds a ".I" line that opens the next record
 };
 
-// The record's problem, if any, as a BadRecord; the .W requirement catches truncation.
+// Glasgow: "<number>", text lines, "/".
+class GlasgowScanner : public RecordScanner {
+ public:
+  using RecordScanner::RecordScanner;
+  const char* layout() const override { return "Glasgow records (a number, the text, a \"/\" line)"; }
+
+  bool next(SmartRecord& rec) override {
+    rec = SmartRecord{};
+    if (!read_nonblank()) return false;
+    rec.line = lines_.line_number();
+    rec.opened = true;
+    check_line(rec);
+    auto f = data_internal::split_whitespace(line_);
+    if (f.size() != 1 || f[0] == "/") {
+      fail(rec, "expected a line holding the record's number");
+    } else {
+      rec.id = data_internal::canonical_number(f[0]);
+    }
+    while (read_nonblank()) {
+      check_line(rec);
+      if (data_internal::trim(line_) == "/") {
+        rec.has_field = rec.has_text_field = true;
+        return true;
+      }
+      append_line(rec.text, line_);
+    }
+    if (rec.error.empty()) {  // named at the record's first line
+      rec.error = "record " + rec.id + " ends without its closing \"/\" line (truncated?)";
+      rec.error_line = rec.line;
+    }
+    return true;
+  }
+};
+
+// The layout of a SMART-family file, from its first non-blank line: ".I" is SMART, a
+// number alone is Glasgow. Anything else is read as SMART, whose reader reports it.
+bool is_glasgow_file(const std::string& path) {
+  LineReader lines(path);
+  std::string line;
+  while (lines.next(line)) {
+    if (data_internal::is_blank(line)) continue;
+    auto f = data_internal::split_whitespace(line);
+    return f.size() == 1 && !f[0].empty() &&
+           f[0].find_first_not_of("0123456789") == std::string_view::npos;
+  }
+  return false;
+}
+
+std::unique_ptr<RecordScanner> open_scanner(const std::string& path) {
+  std::unique_ptr<RecordScanner> scanner;
+  if (is_glasgow_file(path)) {
+    scanner = std::make_unique<GlasgowScanner>(path);
+  } else {
+    scanner = std::make_unique<SmartScanner>(path);
+  }
+  return scanner;
+}
+
+// The record's problem, if any, as a BadRecord; a record without any field is a file cut
+// right after its ".I" line.
 void check_record(const SmartRecord& rec) {
   if (!rec.error.empty()) bad_record(rec.error);
-  if (!rec.has_text_field)
-    bad_record("record \".I ", rec.id, "\" ends without a .W field; expected .T/.A/.B/.W fields "
+  if (!rec.has_field)
+    bad_record("record \".I ", rec.id, "\" ends without any field; expected .T/.A/.B/.W fields "
                "(truncated record?)");
 }
 
-std::string record_where(const SmartScanner& scanner, const SmartRecord& rec) {
+std::string record_where(const RecordScanner& scanner, const SmartRecord& rec) {
   return scanner.where(rec.error.empty() ? rec.line : rec.error_line);
 }
 
 class SmartDocumentReader : public data_internal::DocumentReaderBase {
  public:
   SmartDocumentReader(const std::string& path, ReadOptions options)
-      : DocumentReaderBase(path, options), scanner_(path) {}
+      : DocumentReaderBase(path, options), scanner_(open_scanner(path)) {}
 
   bool next(Document& doc) override {
     SmartRecord rec;
-    while (scanner_.next(rec)) {
+    while (scanner_->next(rec)) {
       try {
         check_record(rec);
         data_internal::check_id(rec.id, "document");
         doc.id = std::move(rec.id);
         accept(doc, rec.line);
       } catch (const BadRecord& e) {
-        reject(record_where(scanner_, rec), e.what);
+        reject(record_where(*scanner_, rec), e.what);
         continue;
       }
       doc.title = std::move(rec.title);
@@ -155,10 +238,10 @@ class SmartDocumentReader : public data_internal::DocumentReaderBase {
     }
     return end();
   }
-  uint64_t bytes_read() const override { return scanner_.bytes_read(); }
+  uint64_t bytes_read() const override { return scanner_->bytes_read(); }
 
  private:
-  SmartScanner scanner_;
+  std::unique_ptr<RecordScanner> scanner_;
 };
 
 }  // namespace
@@ -167,22 +250,29 @@ std::unique_ptr<DocumentReader> open_smart_documents(const std::string& path, Re
   return std::make_unique<SmartDocumentReader>(path, options);
 }
 
+std::string smart_file_layout(const std::string& path) { return open_scanner(path)->layout(); }
+
 std::vector<Query> read_smart_queries(const std::string& path, ReadOptions options, ReadStats* stats) {
-  SmartScanner scanner(path);
+  std::unique_ptr<RecordScanner> scanner = open_scanner(path);
+  const bool glasgow = dynamic_cast<GlasgowScanner*>(scanner.get()) != nullptr;
   data_internal::SkipPolicy policy(options, stats);
   std::vector<Query> queries;
   uint64_t position = 0;  // counts every record, skipped ones too, so later ids stay right
   SmartRecord rec;
-  while (scanner.next(rec)) {
+  while (scanner->next(rec)) {
     if (rec.opened) ++position;
+    // A query without .W is its title (query files with .T only).
+    std::string& text = rec.has_text_field ? rec.text : rec.title;
     try {
       check_record(rec);
-      if (rec.text.empty()) bad_record("query \".I ", rec.id, "\" has an empty .W field; expected query text");
+      if (text.empty()) bad_record("query \"", rec.id, "\" has no text; expected query text");
     } catch (const BadRecord& e) {
-      policy.skip(record_where(scanner, rec), e.what);
+      policy.skip(record_where(*scanner, rec), e.what);
       continue;
     }
-    queries.push_back({std::to_string(position), std::move(rec.text)});
+    // SMART query files number their records in order, and the judgments use that order
+    // (Cranfield's .I ids skip numbers); Glasgow's judgments use the record's own number.
+    queries.push_back({glasgow ? rec.id : std::to_string(position), std::move(text)});
     if (stats != nullptr) ++stats->num_records;
   }
   policy.summarize(path);

@@ -41,16 +41,21 @@ void write_dir_atomic(const std::string& dir, Fill&& fill) {
   DENSER_CHECK(!ec, tmp, ": cannot create directory: ", ec.message());
   fill(tmp);
   fsync_directory(tmp);
-  const std::string old = dir + ".old";
-  fs::remove_all(old, ec);
-  if (fs::exists(dir)) fs::rename(dir, old);
-  fs::rename(tmp, dir, ec);
-  DENSER_CHECK(!ec, dir, ": cannot rename ", tmp, " into place: ", ec.message());
-  fsync_directory(fs::path(dir).parent_path().string());
-  fs::remove_all(old, ec);
+  move_dir_atomic(tmp, dir);
 }
 
 }  // namespace
+
+void move_dir_atomic(const std::string& from, const std::string& dir) {
+  std::error_code ec;
+  const std::string old = dir + ".old";
+  fs::remove_all(old, ec);
+  if (fs::exists(dir)) fs::rename(dir, old);
+  fs::rename(from, dir, ec);
+  DENSER_CHECK(!ec, dir, ": cannot move ", from, " into place: ", ec.message());
+  fsync_directory(fs::path(dir).parent_path().string());
+  fs::remove_all(old, ec);
+}
 
 void write_model_dir_atomic(const Encoder& encoder, const std::string& dir) {
   write_dir_atomic(dir, [&](const std::string& tmp) { encoder.save(tmp); });

@@ -51,5 +51,9 @@ std::optional<CandidatePool> read_checkpoint_pool(const std::string& dir);
 
 /// Writes `encoder`'s model directory at dir atomically (dir.tmp, then rename).
 void write_model_dir_atomic(const Encoder& encoder, const std::string& dir);
+/// Moves the complete directory `from` (on the same file system) over `dir`: the old one is
+/// renamed aside first and removed after, so a crash leaves one complete copy. A rename,
+/// no copy (how write_model_dir_atomic and checkpoints land, and a staged snapshot).
+void move_dir_atomic(const std::string& from, const std::string& dir);
 
 }  // namespace denser::train_internal

@@ -8,6 +8,7 @@
 #include "denser/common/log.h"
 #include "denser/common/progress.h"
 #include "denser/common/timer.h"
+#include "train/checkpoint.h"
 #include "denser/eval/metrics.h"
 
 namespace denser::train_internal {
@@ -129,8 +130,14 @@ std::shared_ptr<const CandidatePool> mine(Encoder& snapshot, const VectorIndex& 
   return pool;
 }
 
-Refresher::Refresher(const TrainingData& data, const TrainOptions& options, int num_threads)
-    : data_(data), options_(options), num_threads_(num_threads), thread_([this] { loop(); }) {}
+Refresher::Refresher(const TrainingData& data, const TrainOptions& options, int num_threads, std::string stage_dir,
+                     std::function<void(int64_t)> on_start)
+    : data_(data),
+      options_(options),
+      num_threads_(num_threads),
+      stage_dir_(std::move(stage_dir)),
+      on_start_(std::move(on_start)),
+      thread_([this] { loop(); }) {}
 
 Refresher::~Refresher() {
   {
@@ -188,7 +195,12 @@ void Refresher::loop() {
     std::optional<RefreshOutput> result;
     std::exception_ptr error;
     try {
+      if (on_start_) on_start_(step);
       result = run_refresh(std::move(snapshot), step, data_, options_, num_threads_, false);
+      if (!stage_dir_.empty()) {
+        result->staged_model_dir = stage_dir_ + "/step-" + std::to_string(step);
+        write_model_dir_atomic(*result->snapshot, result->staged_model_dir);
+      }
     } catch (...) {
       error = std::current_exception();
     }

@@ -26,6 +26,10 @@ struct RefreshOutput {
   RefreshEvent event;
   std::shared_ptr<const CandidatePool> pool;
   std::unique_ptr<Encoder> snapshot;  // the weights that were evaluated
+  /// Where the refresher thread already wrote `snapshot` as a model directory (async runs
+  /// with a staging directory), so that keeping it as the best model is a rename on the
+  /// training thread rather than a write; empty when not written.
+  std::string staged_model_dir;
 };
 
 /// MRR@10 and nDCG@10 (trec_eval's recip_rank and ndcg_cut.10 over the top 10).
@@ -63,7 +67,11 @@ RefreshOutput run_refresh(std::unique_ptr<Encoder> snapshot, int64_t step, const
 /// An exception inside a refresh is kept and rethrown by take()/wait().
 class Refresher {
  public:
-  Refresher(const TrainingData& data, const TrainOptions& options, int num_threads);
+  /// stage_dir, when not empty: each refresh's snapshot is also written there, as
+  /// stage_dir/step-N (RefreshOutput::staged_model_dir), on the refresher's thread.
+  /// on_start, when set, runs on the refresher's thread before each refresh.
+  Refresher(const TrainingData& data, const TrainOptions& options, int num_threads, std::string stage_dir = {},
+            std::function<void(int64_t)> on_start = {});
   ~Refresher();
   Refresher(const Refresher&) = delete;
   Refresher& operator=(const Refresher&) = delete;
@@ -82,6 +90,8 @@ class Refresher {
   const TrainingData& data_;
   const TrainOptions& options_;
   const int num_threads_;
+  const std::string stage_dir_;
+  const std::function<void(int64_t)> on_start_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::unique_ptr<Encoder> pending_;

@@ -188,6 +188,7 @@ class Trainer {
   int64_t resumed_from_ = 0;
   double wait_seconds_ = 0.0;
   int64_t steps_waited_ = 0;
+  double handover_seconds_ = 0.0, handover_max_seconds_ = 0.0;
   std::unique_ptr<Distributed> dist_;  // distributed runs only
   bool main_ = true;                   // rank 0 (or not distributed)
 };
@@ -265,7 +266,13 @@ void Trainer::setup() {
                      {"options", json::parse(state_.options_json)}});
   else
     log_->write(json{{"event", "resume"}, {"step", state_.step}, {"checkpoint", *checkpoint}});
-  if (async_ && main_) refresher_ = std::make_unique<Refresher>(data_, options_, refresh_threads_);
+  if (async_ && main_) {
+    // Snapshots the refresher wrote for swap_in to keep; a killed run may have left some.
+    std::error_code ec;
+    std::filesystem::remove_all(training_dir_ + "/staged", ec);
+    refresher_ = std::make_unique<Refresher>(data_, options_, refresh_threads_, training_dir_ + "/staged",
+                                             hooks_.on_async_refresh);
+  }
 }
 
 void Trainer::swap_in(RefreshOutput out) {
@@ -275,7 +282,14 @@ void Trainer::swap_in(RefreshOutput out) {
   if (e.dev_mrr10 > state_.best_dev_mrr10) {
     state_.best_dev_mrr10 = e.dev_mrr10;
     state_.best_step = e.snapshot_step;
-    write_model_dir_atomic(*out.snapshot, best_dir_);
+    if (!out.staged_model_dir.empty()) {
+      move_dir_atomic(out.staged_model_dir, best_dir_);
+    } else {
+      write_model_dir_atomic(*out.snapshot, best_dir_);
+    }
+  } else if (!out.staged_model_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(out.staged_model_dir, ec);
   }
   state_.refreshes.push_back(e);
   json j = refresh_event_json(e);
@@ -334,6 +348,8 @@ std::unique_ptr<Encoder> Trainer::refresh_snapshot() const {
 // in here; distributed, rank 0's is shared with every rank (share_refresh).
 void Trainer::maybe_refresh() {
   std::optional<RefreshOutput> ready;
+  const auto handover_start = Clock::now();
+  double waited = 0.0;  // the deliberate wait for the first refresh, counted apart
   if (async_) {
     if (main_) {  // a distributed run's other ranks have no refresher
       if (auto done = refresher_->take()) ready = std::move(*done);
@@ -344,7 +360,8 @@ void Trainer::maybe_refresh() {
         if (first && options_.wait_first_refresh && ance_) {
           const auto start = Clock::now();
           ready = refresher_->wait();
-          wait_seconds_ += seconds_since(start);
+          waited = seconds_since(start);
+          wait_seconds_ += waited;
           ++steps_waited_;
         }
       }
@@ -370,6 +387,11 @@ void Trainer::maybe_refresh() {
     share_refresh(std::move(ready));
   } else if (ready) {
     swap_in(std::move(*ready));
+  }
+  if (async_ && main_) {
+    const double handover = seconds_since(handover_start) - waited;
+    handover_seconds_ += handover;
+    handover_max_seconds_ = std::max(handover_max_seconds_, handover);
   }
 }
 
@@ -536,6 +558,8 @@ void Trainer::finish(TrainSummary& summary) {
   // A refresh still running belongs to the log (and may hold the best checkpoint).
   if (refresher_ && refresher_->busy()) swap_in(refresher_->wait());
   refresher_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(training_dir_ + "/staged", ec);
   encode_internal::set_torch_threads(total_threads_);
   // The final weights are evaluated like a refresh, without mining, on an exact index, at
   // the refresh precision (its snapshot; the model written stays float32).
@@ -574,9 +598,13 @@ void Trainer::finish(TrainSummary& summary) {
   summary.best_dev_mrr10 = state_.best_dev_mrr10;
   summary.refresh_wait_seconds = wait_seconds_;
   summary.steps_that_waited = steps_waited_;
+  summary.refresh_handover_seconds = handover_seconds_;
+  summary.refresh_handover_max_seconds = handover_max_seconds_;
   json done{{"event", "done"},           {"step", state_.step},
             {"seconds", summary.seconds}, {"refresh_wait_s", wait_seconds_},
-            {"steps_waited", steps_waited_}, {"best_step", state_.best_step},
+            {"steps_waited", steps_waited_}, {"refreshes", state_.refreshes.size()},
+            {"refresh_handover_s", handover_seconds_}, {"refresh_handover_max_s", handover_max_seconds_},
+            {"best_step", state_.best_step},
             {"dev_mrr10", summary.dev_mrr10}, {"dev_ndcg10", summary.dev_ndcg10}};
   if (!options_.test_split.empty()) {
     done["test_mrr10"] = summary.test_mrr10;

@@ -54,7 +54,7 @@ TEST(SmartDocuments, MalformedRecordsNameFileAndLine) {
       {".I\n.W\nx\n", 1, "expected \".I <id>\" with one id"},
       {".I 1 2\n.W\nx\n", 1, "expected \".I <id>\" with one id"},
       {".I 1\nsome text\n.W\nx\n", 2, "text right after \".I\""},
-      {".I 1\n.W\nx\n.I 2\n.T\ntitle cut sh", 4, "ends without a .W field"},
+      {".I 1\n.W\nx\n.I 2\n.I 3\n.W\ny\n", 4, "ends without any field"},
       {".I 1\n.W\nx\n.I 2\n", 4, "truncated record"},
       {".I 1\n.W\na\n.I 01\n.W\nb\n", 4, "duplicate document id \"1\" (first seen at line 1)"},
       {".I 1\n.W\na\n.I 2\n.W\nbad \xFF\n", 6, "invalid UTF-8 at byte 5"},
@@ -70,7 +70,7 @@ TEST(SmartDocuments, MalformedRecordsNameFileAndLine) {
 
 TEST(SmartDocuments, LenientSkipsTheWholeRecord) {
   TempDir dir("smart_lenient");
-  std::string path = dir.write("x.all.3", ".I 1\n.W\none\n.I 2\n.T\ncut\n.I 3\n.W\nthree\n");
+  std::string path = dir.write("x.all.3", ".I 1\n.W\none\n.I 2\nstray\n.I 3\n.W\nthree\n");
   auto reader = denser::open_smart_documents(path, {true});
   auto docs = read_all(*reader);
   ASSERT_EQ(docs.size(), 2u);
@@ -102,7 +102,7 @@ TEST(SmartQueries, SkippedQueriesKeepLaterPositions) {
   EXPECT_EQ(stats.num_skipped, 1u);
   EXPECT_EQ(stats.num_records, 2u);
   std::string empty = dir.write("e.qry", ".I 1\n.W\n.I 2\n.W\nx\n");
-  EXPECT_TRUE(throws_error_with([&] { denser::read_smart_queries(empty); }, {empty + ":1: ", "empty .W field"}));
+  EXPECT_TRUE(throws_error_with([&] { denser::read_smart_queries(empty); }, {empty + ":1: ", "has no text"}));
 }
 
 TEST(SmartQrels, MapsCleverdonCodesToGrades) {
@@ -125,6 +125,80 @@ TEST(SmartQrels, MapsCleverdonCodesToGrades) {
   }
   std::string cols = dir.write("cols", "1 2\n");
   EXPECT_TRUE(throws_error_with([&] { denser::read_smart_qrels(cols); }, {cols + ":1: ", "expected 3"}));
+}
+
+// ---------------------------------------------------------------- the variants in the wild
+
+TEST(SmartVariants, CisiStyleFieldsInAnyOrderTitleOnlyRecordsAndFourColumnJudgments) {
+  const std::string path = testdata("smart_cisi/CISI.ALL");
+  EXPECT_EQ(denser::smart_file_layout(path), "SMART records (\".I <id>\" and field markers)");
+  auto docs = read_all(*denser::open_smart_documents(path));
+  ASSERT_EQ(docs.size(), 4u);
+  EXPECT_EQ(docs[0].title, "A Study of Library Catalogues");
+  EXPECT_EQ(docs[0].text, "Card catalogues in academic libraries are compared with\tonline ones.");  // .X dropped
+  EXPECT_EQ(docs[1].id, "2");  // .A before .T, an empty .B, .K: no .W at all
+  EXPECT_EQ(docs[1].title, "Indexing Languages for Retrieval");
+  EXPECT_EQ(docs[1].text, "");
+  EXPECT_EQ(docs[2].title, "Citation Indexing");  // .W before .T, empty .N and .C
+  EXPECT_EQ(docs[2].text, "Citation indexes link papers that cite one another.");
+  EXPECT_EQ(docs[3].title, "Retrieval Effectiveness Measures");  // an empty .W
+  EXPECT_EQ(docs[3].text, "");
+
+  auto queries = denser::read_smart_queries(testdata("smart_cisi/CISI.QRY"));
+  ASSERT_EQ(queries.size(), 3u);
+  EXPECT_EQ(queries[1].id, "2");
+  EXPECT_EQ(queries[1].text, "indexing languages thesaurus");  // a query with .T only
+
+  // "qid docid 0 0.000000" with tabs and spaces mixed: every listed pair relevant.
+  auto qrels = denser::read_smart_qrels(testdata("smart_cisi/CISI.REL"));
+  EXPECT_EQ(qrels.num_judgments(), 4u);
+  EXPECT_EQ(qrels.grade("1", "1"), 1);
+  EXPECT_EQ(qrels.grade("1", "4"), 1);
+  EXPECT_EQ(qrels.grade("3", "3"), 1);
+  // MED.REL's "qid 0 docid grade" (TREC's order) is told apart by the 0 in column two.
+  TempDir dir("smart_med");
+  auto med = denser::read_smart_qrels(dir.write("MED.REL", "1 0 13 1\n1 0 14 2\n2\t0\t5\t1\n"));
+  EXPECT_EQ(med.grade("1", "13"), 1);
+  EXPECT_EQ(med.grade("1", "14"), 2);
+  EXPECT_EQ(med.grade("2", "5"), 1);
+}
+
+TEST(SmartVariants, GlasgowRecordsClosedBySlash) {
+  const std::string path = testdata("glasgow/doc-text");
+  EXPECT_EQ(denser::smart_file_layout(path), "Glasgow records (a number, the text, a \"/\" line)");
+  auto docs = read_all(*denser::open_smart_documents(path));
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_EQ(docs[0].id, "1");
+  EXPECT_EQ(docs[0].text,
+            "compact memories have flexible capacities  a digital data storage system with capacity up to bits and "
+            "random and or sequential access is described");
+  EXPECT_EQ(docs[2].id, "3");
+  auto queries = denser::read_smart_queries(testdata("glasgow/query-text"));
+  ASSERT_EQ(queries.size(), 2u);
+  EXPECT_EQ(queries[1].id, "2");
+  EXPECT_EQ(queries[1].text, "digital storage systems with sequential access");
+  auto qrels = denser::read_smart_qrels(testdata("glasgow/rlv-ass"));
+  EXPECT_EQ(qrels.num_judgments(), 2u);
+  EXPECT_EQ(qrels.grade("1", "3"), 1);
+  EXPECT_EQ(qrels.grade("2", "1"), 1);
+
+  TempDir dir("glasgow_bad");
+  struct Case {
+    std::string text;
+    std::string fragment;
+  };
+  for (const Case& c : std::vector<Case>{{"1\nsome text\n   /\n2\ntext cut sh", ":4: "},
+                                          {"1\ntext\n/\n2 3\nmore\n/\n", "the record's number"}}) {
+    std::string docs_path = dir.write("doc-text", c.text);
+    EXPECT_TRUE(throws_error_with([&] { read_all(*denser::open_smart_documents(docs_path)); }, {c.fragment}))
+        << c.text;
+  }
+  std::string multi = dir.write("rlv-ass", "1\n 4 5 6\n 7\n   /\n2\n 8\n");
+  EXPECT_TRUE(throws_error_with([&] { denser::read_smart_qrels(multi); }, {multi, "closing \"/\""}));
+  ReadStats stats;
+  auto lenient = denser::read_smart_qrels(multi, {true}, &stats);
+  EXPECT_EQ(lenient.judgments.at("1").size(), 4u);  // the relevant documents over two lines
+  EXPECT_EQ(stats.num_skipped, 1u);
 }
 
 // ---------------------------------------------------------------- real Cranfield

@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -41,6 +42,31 @@ class Bm25Cli : public ::testing::Test {
 
   std::string dir_, index_;
 };
+
+// The classic collections' layouts (Cranfield's, CISI's and Glasgow's fixtures) index and
+// score end to end, without --lenient: every query's top document is one judged relevant.
+TEST(Bm25SmartVariants, IndexAndScoreEachLayout) {
+  const std::string dir = bm25_test::temp_dir("smart_variants");
+  for (const std::string name : {"smart_tiny", "smart_cisi", "glasgow"}) {
+    const std::string collection = std::string(DENSER_TESTDATA_DIR) + "/data/" + name;
+    const std::string index = dir + "/" + name + ".idx", run_path = dir + "/" + name + ".run";
+    CommandResult r = run_denser("bm25 index --collection " + collection + " --index " + index, dir);
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.output;
+    r = run_denser("bm25 search --index " + index + " --collection " + collection + " --split test --run " + run_path,
+                   dir);
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.output;
+    const Collection c = Collection::open(collection);
+    const Qrels qrels = c.qrels("test");
+    const denser::Run run = read_trec_run(run_path);
+    ASSERT_FALSE(qrels.judgments.empty()) << name;
+    for (const auto& [qid, judged] : qrels.judgments) {
+      if (std::none_of(judged.begin(), judged.end(), [](const auto& j) { return j.second > 0; })) continue;
+      ASSERT_TRUE(run.results.count(qid)) << name << " query " << qid;
+      EXPECT_GT(qrels.grade(qid, run.results.at(qid)[0].doc_id), 0) << name << " query " << qid;
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
 
 TEST_F(Bm25Cli, RunFileHoldsTheLibraryResults) {
   const std::string run_path = dir_ + "/mini.run";

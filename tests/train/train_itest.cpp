@@ -87,11 +87,27 @@ TEST_F(TrainItest, AsyncRefreshNeverBlocksTheTrainer) {
   const std::string out = temp_dir("async");
   TrainOptions o = small_run(collection_);
   o.refresh = "async";
-  const TrainSummary s = train_dual_encoder(o, out);
+  // Every refresh made to last at least 0.3 s, every step 20 ms: a training step that
+  // waited for a refresh would spend those 0.3 s in the hand-over, which is timed per step.
+  static constexpr double kRefreshDelay = 0.3;
+  TrainHooks hooks;
+  hooks.on_async_refresh = [](int64_t) { std::this_thread::sleep_for(std::chrono::duration<double>(kRefreshDelay)); };
+  hooks.on_step = [](int64_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return true;
+  };
+  const TrainSummary s = train_dual_encoder(o, out, false, hooks);
   EXPECT_EQ(s.steps_that_waited, 0);
   EXPECT_DOUBLE_EQ(s.refresh_wait_seconds, 0.0);
-  EXPECT_GE(s.refreshes.size(), 1u);
-  for (const RefreshEvent& e : s.refreshes) EXPECT_GE(e.swapped_step, e.snapshot_step);
+  ASSERT_GE(s.refreshes.size(), 2u);
+  EXPECT_GT(s.refresh_handover_max_seconds, 0.0);
+  EXPECT_LT(s.refresh_handover_max_seconds, kRefreshDelay / 2)
+      << "a training step spent " << s.refresh_handover_max_seconds << " s on a refresh";
+  // And training went on meanwhile: the negatives landed steps after their snapshot (all
+  // but the last refresh, which the end of training may have waited for).
+  for (size_t i = 0; i + 1 < s.refreshes.size(); ++i)
+    EXPECT_GT(s.refreshes[i].swapped_step, s.refreshes[i].snapshot_step) << "refresh " << i;
+  EXPECT_FALSE(fs::exists(out + "/training/staged"));
   fs::remove_all(out);
 }
 

@@ -62,6 +62,11 @@ Qrels read_smart_qrels(const std::string& path, ReadOptions options = {}, ReadSt
 
 /// TREC run: "qid Q0 docid rank score tag". Entries are kept in file order per query; a
 /// document twice in one query's list is malformed; the tag is the first line's.
+/// Which record layout a SMART-family documents or queries file has, as its readers detect
+/// it from the first non-blank line: SMART records (".I <id>" and field markers) or Glasgow
+/// records (a number, the text, a "/" line). One line for `denser data stats`.
+std::string smart_file_layout(const std::string& path);
+
 Run read_trec_run(const std::string& path, ReadOptions options = {}, ReadStats* stats = nullptr);
 /// Writes "qid Q0 docid rank score tag" lines, queries in map order, ranks from 1, through
 /// AtomicFileWriter. Scores use the shortest text that reads back as the same double, so

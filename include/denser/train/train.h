@@ -125,7 +125,12 @@ struct TrainSummary {
   int rank = 0, world_size = 1;        // distributed runs: only rank 0 fills the rest
   double seconds = 0.0;                // wall time of this process's training loop
   double refresh_wait_seconds = 0.0;   // time the trainer spent waiting for a refresh
-  int64_t steps_that_waited = 0;
+  int64_t steps_that_waited = 0;       // steps that waited (sync: every refresh step)
+  /// Async refresh: the training thread's own share of the refreshes (snapshotting the
+  /// weights, handing them over, swapping the new negatives in), in total and the most in
+  /// any one step. Small against a refresh's own time unless something blocks.
+  double refresh_handover_seconds = 0.0;
+  double refresh_handover_max_seconds = 0.0;
   std::vector<RefreshEvent> refreshes;
   double final_loss = 0.0;             // mean loss of the last log window
   int64_t best_step = -1;              // the checkpoint chosen on dev
@@ -142,6 +147,9 @@ struct TrainHooks {
   std::function<bool(int64_t step)> on_step;
   /// Every line written to the training log (one JSON object, no newline).
   std::function<void(std::string_view line)> on_log;
+  /// At the start of each background (async) refresh, on the refresher's thread, with the
+  /// snapshot's step (tests make refreshes slow with it).
+  std::function<void(int64_t snapshot_step)> on_async_refresh;
 };
 
 /// Trains into `out_dir`:
