@@ -154,6 +154,21 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--max-query-bytes", args->limits.max_query_bytes, "Longest query in UTF-8 bytes")
       ->capture_default_str();
   cmd->add_option("--max-batch", args->limits.max_batch, "Most queries in one request")->capture_default_str();
+  cmd->add_option("--max-header-bytes", args->limits.max_header_bytes, "Largest request headers, all together (431)")
+      ->capture_default_str();
+  cmd->add_option("--read-timeout", args->limits.read_timeout_s, "Seconds a client may stay silent mid-request")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--write-timeout", args->limits.write_timeout_s, "Seconds a client may take to read its answer")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--keep-alive-timeout", args->limits.keep_alive_timeout_s,
+                  "Seconds an idle kept-alive connection stays open")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--keep-alive-max", args->limits.keep_alive_max_requests, "Requests per connection before it closes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->callback([args] {
     ServerOptions options;
     options.host = args->host;

@@ -251,6 +251,10 @@ json SearchServer::Impl::training_log() const {
 void SearchServer::Impl::install_routes() {
   const ServerLimits& limits = options.limits;
   http.set_payload_max_length(limits.max_body_bytes);
+  http.set_read_timeout(limits.read_timeout_s, 0);
+  http.set_write_timeout(limits.write_timeout_s, 0);
+  http.set_keep_alive_timeout(limits.keep_alive_timeout_s);
+  http.set_keep_alive_max_count(limits.keep_alive_max_requests);
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which lets a second
   // server bind the same port silently and take half of the connections.
   configure_sockets(http);
@@ -265,6 +269,14 @@ void SearchServer::Impl::install_routes() {
       send_error(res, 400, problem);
       res.set_header("Connection", "close");
       metrics.record("other", 400, 0);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    size_t header_bytes = 0;
+    for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
+    if (header_bytes > options.limits.max_header_bytes) {
+      send_error(res, 431, "the request headers hold " + std::to_string(header_bytes) + " bytes, above the limit of " +
+                               std::to_string(options.limits.max_header_bytes));
+      metrics.record("other", 431, 0);
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -63,7 +65,8 @@ RawExchange raw_exchange(int port, const std::string& request) {
 
 class ServeTest : public ::testing::Test {
  protected:
-  void start(const std::string& token = "", bool both_sides = true) {
+  void start(const std::string& token = "", bool both_sides = true,
+             const std::function<void(ServerOptions&)>& adjust = {}) {
     search_ = make_test_search(dir_.path, true, both_sides, both_sides);
     ServerOptions options;
     options.port = 0;
@@ -73,6 +76,7 @@ class ServeTest : public ::testing::Test {
     options.limits.max_query_bytes = 512;
     options.limits.max_batch = 8;
     options.limits.max_k = 100;
+    if (adjust) adjust(options);
     server_ = std::make_unique<SearchServer>(search_.retriever, search_.store, options);
     port_ = server_->start();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
@@ -286,6 +290,45 @@ TEST_F(ServeTest, AmbiguousFramingIsRejectedAndTheConnectionClosed) {
     EXPECT_EQ(res->body.find(".cpp"), std::string::npos) << res->body;
     EXPECT_EQ(res->body.find(DENSER_SOURCE_DIR), std::string::npos) << res->body;
   }
+}
+
+// Slow and idle clients: connections that send nothing, or half a request, hold a worker
+// only until the read timeout; then a normal request is served again.
+TEST_F(ServeTest, IdleAndSlowClientsAreDroppedAfterTheReadTimeout) {
+  start("", true, [](ServerOptions& o) {
+    o.http_threads = 2;
+    o.limits.read_timeout_s = 1;
+    o.limits.keep_alive_timeout_s = 1;
+    o.limits.max_header_bytes = 2048;
+  });
+  std::vector<int> sockets;
+  for (int i = 0; i < 4; ++i) {  // twice the workers: two idle, two halfway through a request
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    if (i % 2 == 1) {
+      const char partial[] = "POST /search HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+      ASSERT_GT(::send(fd, partial, sizeof partial - 1, MSG_NOSIGNAL), 0);
+    }
+    sockets.push_back(fd);
+  }
+  const auto begin = std::chrono::steady_clock::now();
+  auto res = client_->Get("/health");
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_LT(waited, 8.0) << "the idle connections held the workers";
+  for (int fd : sockets) ::close(fd);
+  // Headers above --max-header-bytes: 431 with the JSON error.
+  httplib::Headers big{{"X-Big", std::string(3000, 'a')}};
+  auto too_big = client_->Get("/health", big);
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->status, 431);
+  EXPECT_EQ(json::parse(too_big->body)["error"]["status"], 431);
+  expect_alive();
 }
 
 TEST_F(ServeTest, BearerTokenGuardsEveryApiRouteButHealthAndThePage) {
