@@ -49,7 +49,13 @@ int main(int argc, char** argv) {
     if (verbose) std::fprintf(stderr, "  (raised at %s:%d)\n", e.source_file(), e.source_line());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "denser: error: %s\n", e.what());
+    // Errors from libtorch and FAISS carry a multi-line trace of their own frames after the
+    // message: one line here, the whole of it with --verbose.
+    const std::string what = e.what();
+    const size_t end = what.find('\n');
+    std::fprintf(stderr, "denser: error: %s%s\n", what.substr(0, end).c_str(),
+                 end != std::string::npos && !verbose ? " (--verbose shows the library's trace)" : "");
+    if (verbose && end != std::string::npos) std::fprintf(stderr, "%s\n", what.substr(end + 1).c_str());
     return 1;
   }
   return 0;
