@@ -27,36 +27,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct OracleOutput {
-  std::vector<std::vector<int32_t>> ids;
-  std::vector<float> vectors;
-};
-
 class SentenceTransformersParity : public denser_test::OracleTest {
  protected:
   SentenceTransformersParity() : OracleTest("denser_st_parity_") {}
 
   OracleOutput run_oracle(const std::vector<std::string>& texts, const std::string& name) {
-    const std::string in = (tmp_ / (name + ".jsonl")).string(), ids = (tmp_ / (name + ".ids")).string(),
-                      vec = (tmp_ / (name + ".f32")).string();
-    {
-      std::ofstream f(in);
-      for (const std::string& t : texts) f << nlohmann::json(t).dump() << "\n";
-    }
-    // glibc's mmap'd blocks page-fault on every forward pass (see common/memory.h): the
-    // oracle gets the same malloc settings as denser, for the test's speed only.
-    auto r = denser_test::run_command("MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 " +
-                                      std::string(DENSER_ORACLE_PYTHON) + " " + DENSER_TESTS_DIR +
-                                      "/encode/st_oracle.py " + (oracle_model_.empty() ? model_dir_ : oracle_model_) + " " + in + " --ids-out " + ids +
-                                      " --vectors-out " + vec + " 2>&1");
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    OracleOutput out;
-    std::ifstream fi(ids);
-    for (std::string line; std::getline(fi, line);) out.ids.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());
-    std::ifstream fv(vec, std::ios::binary);
-    out.vectors.resize(fs::file_size(vec) / sizeof(float));
-    fv.read(reinterpret_cast<char*>(out.vectors.data()), static_cast<std::streamsize>(out.vectors.size() * sizeof(float)));
-    return out;
+    return OracleTest::run_oracle(oracle_model_.empty() ? model_dir_ : oracle_model_, texts, name);
   }
 
   void expect_parity(const std::vector<std::string>& texts, bool queries, const std::string& name) {

@@ -69,23 +69,6 @@ class FineTuneRoundTrip : public denser_test::OracleTest {
     return (tmp_ / "sample").string();
   }
 
-  std::vector<float> oracle_vectors(const std::string& model, const std::vector<std::string>& texts) {
-    const std::string in = (tmp_ / "texts.jsonl").string(), ids = (tmp_ / "ids.jsonl").string(),
-                      vec = (tmp_ / "vectors.f32").string();
-    {
-      std::ofstream f(in);
-      for (const std::string& t : texts) f << json(t).dump() << "\n";
-    }
-    auto r = denser_test::run_command(std::string(DENSER_ORACLE_PYTHON) + " " + DENSER_TESTS_DIR +
-                                      "/encode/st_oracle.py " + model + " " + in + " --ids-out " + ids +
-                                      " --vectors-out " + vec + " 2>&1");
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    std::vector<float> out(fs::exists(vec) ? fs::file_size(vec) / sizeof(float) : 0);
-    std::ifstream fv(vec, std::ios::binary);
-    fv.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size() * sizeof(float)));
-    return out;
-  }
-
   static std::vector<double> cosines(const std::vector<float>& a, const std::vector<float>& b, size_t dim) {
     std::vector<double> out;
     for (size_t i = 0; i + dim <= a.size() && i + dim <= b.size(); i += dim) {
@@ -130,7 +113,7 @@ TEST_F(FineTuneRoundTrip, SentenceTransformersLoadsTheFineTunedModel) {
   tuned->encode_queries(views, ours);
   load_encoder(model_dir_)->encode_queries(views, pretrained);
 
-  const std::vector<float> theirs = oracle_vectors(out, texts_);
+  const std::vector<float> theirs = run_oracle(out, texts_, "finetuned").vectors;
   ASSERT_EQ(theirs.size(), ours.size());
   double worst = 1.0, moved = 1.0;
   for (double c : cosines(ours, theirs, dim)) worst = std::min(worst, c);
