@@ -2,8 +2,9 @@
 #   make demo   install dependencies, build, run the main job
 #   make test   install dependencies, build, run every test
 #   make fuzz   the fuzzers and the sanitizer build (CI runs it too, briefly)
-BUILD_DIR ?= build
 BUILD_TYPE ?= Release
+# One build directory per build type: build/ for Release, build-debug/ for Debug, ...
+BUILD_DIR ?= $(if $(filter Release,$(BUILD_TYPE)),build,build-$(shell echo $(BUILD_TYPE) | tr A-Z a-z))
 JOBS ?= $(shell nproc)
 DENSER := $(BUILD_DIR)/denser
 DEMO_DIR ?= out/demo
@@ -20,10 +21,12 @@ all: build
 deps:
 	@bash scripts/install-deps.sh
 
-$(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
-
-build: deps $(BUILD_DIR)/build.ninja
+# Configured when missing, and again when its cache holds another build type.
+build: deps
+	@if [ ! -f $(BUILD_DIR)/build.ninja ] || \
+	    ! grep -qx 'CMAKE_BUILD_TYPE:STRING=$(BUILD_TYPE)' $(BUILD_DIR)/CMakeCache.txt; then \
+	  cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE); \
+	fi
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # The pretrained models, into the cache outside the tree (see `denser model list`); once

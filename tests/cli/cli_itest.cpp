@@ -112,7 +112,7 @@ TEST(CliTopLevel, UnknownCommandAndMissingFilesFailCleanly) {
   EXPECT_TRUE(contains(r.output, "/no/such/dir")) << r.output;
   r = run_denser("--version");
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_TRUE(contains(r.output, "denser 0.1.0")) << r.output;
+  EXPECT_TRUE(contains(r.output, std::string("denser ") + DENSER_VERSION)) << r.output;
 }
 
 }  // namespace
