@@ -11,10 +11,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <filesystem>
 #include <functional>
 #include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+#include <thread>
 
 #include "denser/common/error.h"
 #include "denser/serve/server.h"
@@ -329,6 +333,55 @@ TEST_F(ServeTest, IdleAndSlowClientsAreDroppedAfterTheReadTimeout) {
   EXPECT_EQ(too_big->status, 431);
   EXPECT_EQ(json::parse(too_big->body)["error"]["status"], 431);
   expect_alive();
+}
+
+// Open descriptors and resident memory of this process (the server runs in it).
+size_t open_fds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+size_t rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  return 0;
+}
+
+// The leak check: thousands of searches and bad requests, over kept-alive and fresh
+// connections from several threads. Afterwards, once idle connections have timed out, the
+// process holds the same descriptors and about the same memory as before.
+TEST_F(ServeTest, NoDescriptorOrMemoryGrowthUnderLoad) {
+  start("", true, [](ServerOptions& o) { o.limits.keep_alive_timeout_s = 1; });
+  auto load = [&](int requests_per_thread) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        httplib::Client kept("127.0.0.1", port_);
+        for (int i = 0; i < requests_per_thread; ++i) {
+          const std::string body = R"({"query": "compiler grammar )" + std::to_string(i % 50) + R"(", "k": 5})";
+          if (i % 10 == 9) {
+            httplib::Client fresh("127.0.0.1", port_);  // a new connection each time
+            fresh.Post("/search", "{bad json", "application/json");
+          } else {
+            auto r = kept.Post("/search", body, "application/json");
+            if (!r || r->status != 200) ADD_FAILURE() << "thread " << t << " request " << i;
+          }
+        }
+      });
+    for (auto& th : threads) th.join();
+  };
+  load(100);  // warm-up: thread pools, caches, allocator arenas
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const size_t fds_before = open_fds(), rss_before = rss_kib();
+  load(1000);  // 4,000 requests
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // idle: kept-alive connections close
+  const size_t fds_after = open_fds(), rss_after = rss_kib();
+  EXPECT_EQ(fds_after, fds_before) << "open descriptors grew";
+  EXPECT_LT(rss_after, rss_before + 16 * 1024) << "resident memory grew from " << rss_before << " to " << rss_after
+                                               << " KiB";
+  std::printf("[ leak ] 4,000 requests: descriptors %zu -> %zu, RSS %zu -> %zu KiB\n", fds_before, fds_after,
+              rss_before, rss_after);
 }
 
 TEST_F(ServeTest, BearerTokenGuardsEveryApiRouteButHealthAndThePage) {
