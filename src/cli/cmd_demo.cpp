@@ -167,8 +167,14 @@ void run_demo(const DemoArgs& args) {
   bool reuse = false;
   if (file_exists(collection_dir + "/collection.json") && !args.fresh) {
     const auto meta = nlohmann::json::parse(read_file(collection_dir + "/collection.json"), nullptr, false);
-    reuse = meta.is_object() && meta.value("max_documents", size_t{0}) == args.max_documents &&
-            meta.value("num_dev", size_t{0}) == args.dev_queries && meta.value("num_test", size_t{0}) == args.test_queries;
+    // JSON comparisons: a damaged file with wrongly typed fields means "rebuild", not a crash.
+    auto same = [&](const char* key, size_t value) {
+      if (!meta.is_object()) return false;
+      auto it = meta.find(key);
+      return it != meta.end() && *it == value;
+    };
+    reuse = same("max_documents", args.max_documents) && same("num_dev", args.dev_queries) &&
+            same("num_test", args.test_queries);
   }
   if (reuse) {
     std::printf("reusing %s (--fresh rebuilds it)\n", collection_dir.c_str());

@@ -21,8 +21,9 @@ json parse_object(std::string_view line) {
   json value;
   try {
     value = json::parse(line);
-  } catch (const json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column N: ...".
+  } catch (const json::exception& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column N: ...",
+    // or out_of_range.406 for a number beyond double (1e999).
     std::string what = e.what();
     size_t at = what.find("] ");
     bad_record("invalid JSON (", at == std::string::npos ? what : what.substr(at + 2),

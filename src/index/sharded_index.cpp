@@ -151,9 +151,10 @@ std::unique_ptr<VectorIndex> open_sharded_index(const std::string& manifest_path
   } catch (const nlohmann::json::exception& e) {
     DENSER_THROW(manifest_path, ": not a valid sharded-index manifest: ", e.what());
   }
-  DENSER_CHECK(m.is_object() && m.value("format", "") == kFormat, manifest_path, ": not a sharded-index manifest (format \"",
-               kFormat, "\" expected)");
-  DENSER_CHECK(m.value("version", 0) == 1, manifest_path, ": unsupported manifest version");
+  // Compared as JSON values: a wrongly typed field is a mismatch, not a JSON type error.
+  DENSER_CHECK(m.is_object() && m.contains("format") && m["format"] == kFormat, manifest_path,
+               ": not a sharded-index manifest (format \"", kFormat, "\" expected)");
+  DENSER_CHECK(m.contains("version") && m["version"] == 1, manifest_path, ": unsupported manifest version");
   DENSER_CHECK(m.contains("shards") && m["shards"].is_array() && !m["shards"].empty(), manifest_path,
                ": \"shards\" must be a non-empty array");
   std::vector<std::unique_ptr<VectorIndex>> shards;

@@ -241,7 +241,7 @@ json SearchServer::Impl::training_log() const {
     if (line.empty()) continue;
     try {
       records.push_back(json::parse(line));
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {  // parse errors, and numbers beyond double
       ++skipped;  // a line being written right now, or damage: the rest still plots
     }
   }

@@ -50,7 +50,10 @@ class TrainLog {
       std::istringstream in(read_file(path));
       for (std::string line; std::getline(in, line);) {
         json j = json::parse(line, nullptr, false);
-        if (j.is_object() && j.value("step", int64_t{-1}) <= resume_step) kept += line + "\n";
+        // A damaged line (a kill mid-write, a hand edit) is dropped, whatever its types.
+        if (j.is_object() && j.contains("step") && j["step"].is_number_integer() &&
+            j["step"].get<int64_t>() <= resume_step)
+          kept += line + "\n";
       }
     }
     write_file_atomic(path, kept);

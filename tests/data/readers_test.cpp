@@ -61,6 +61,8 @@ TEST(BeirCorpus, MalformedLinesNameFileAndLine) {
   const std::string good = R"({"_id": "d1", "text": "fine"})";
   const std::vector<BadLine> cases = {
       {R"({"_id": "x", "text": })", "invalid JSON"},
+      {R"({"_id": "x", "text": "t", "score": 7e777})", "number overflow"},  // found by fuzz_beir
+      {"7e777e77eqeq5", "invalid JSON"},
       {R"(["_id", "x"])", "expected one JSON object per line"},
       {R"({"text": "no id"})", "missing \"_id\""},
       {R"({"_id": "", "text": "t"})", "empty document id"},

@@ -139,6 +139,10 @@ TEST(ShardedIndex, BadManifestsAreClearErrors) {
   };
   expect_error(write("bad.json", "{\"format\": "), "not a valid sharded-index manifest");
   expect_error(write("other.json", "{\"format\": \"zip\"}"), "not a sharded-index manifest");
+  // Wrongly typed fields are mismatches, not JSON type errors.
+  expect_error(write("typed.json", "{\"format\": 5}"), "not a sharded-index manifest");
+  expect_error(write("version.json", "{\"format\": \"denser-sharded-vector-index\", \"version\": \"1\"}"),
+               "unsupported manifest version");
   const std::string head = "{\"format\": \"denser-sharded-vector-index\", \"version\": 1, ";
   expect_error(write("empty.json", head + "\"shards\": []}"), "non-empty array");
   expect_error(write("missing.json", head + "\"shards\": [{\"path\": \"nope.idx\"}]}"), "shard 0");

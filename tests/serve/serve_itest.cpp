@@ -422,6 +422,7 @@ TEST_F(ServeTest, TrainingLogIsServedAsRecordsSkippingDamagedLines) {
     std::FILE* f = std::fopen(log.c_str(), "w");
     ASSERT_NE(f, nullptr);
     std::fputs("{\"event\":\"step\",\"step\":10,\"loss\":1.5}\n{\"event\":\"refresh\",\"step\":20,\"dev_mrr10\":0.3}\n"
+               "{\"event\":\"step\",\"loss\":1e999}\n"  // beyond double: skipped, not a 500
                "{\"event\":\"step\",\"st",
                f);
     std::fclose(f);
@@ -437,7 +438,7 @@ TEST_F(ServeTest, TrainingLogIsServedAsRecordsSkippingDamagedLines) {
   EXPECT_EQ(t["available"], true);
   ASSERT_EQ(t["records"].size(), 2u);
   EXPECT_EQ(t["records"][1]["dev_mrr10"], 0.3);
-  EXPECT_EQ(t["skipped_lines"], 1);
+  EXPECT_EQ(t["skipped_lines"], 2);
 }
 
 TEST_F(ServeTest, BindingAPortInUseIsAClearError) {
