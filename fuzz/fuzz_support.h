@@ -17,9 +17,14 @@
 #include <vector>
 
 #include "denser/common/error.h"
+#include "denser/common/log.h"
 #include "denser/data/readers.h"
 
 namespace denser::fuzz {
+
+// Lenient readers warn about every record they skip: millions of lines of log, and most of
+// the fuzzer's time, for nothing the target checks.
+inline const bool kQuietLogs = (set_log_level(LogLevel::kError), true);
 
 /// This process's scratch directory, removed at exit. (Never freed: the exit handler that
 /// removes it runs after static objects are destroyed.)

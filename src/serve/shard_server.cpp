@@ -3,6 +3,8 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -48,6 +50,9 @@ class RemoteVectorIndex final : public VectorIndex {
     timeout_s_ = timeout_s;
     const json info = get("/shard/info");
     try {
+      DENSER_CHECK(info.at("dim").is_number_unsigned() && info.at("dim").get<uint64_t>() <= 65536, "shard ", url_,
+                   ": \"dim\" is not a dimension: ", info.at("dim").dump());
+      DENSER_CHECK(info.at("vectors").is_number_unsigned(), "shard ", url_, ": \"vectors\" is not a count");
       dim_ = info.at("dim").get<uint32_t>();
       metric_ = parse_vector_metric(info.at("metric").get<std::string>());
       factory_ = info.at("factory").get<std::string>();
@@ -83,8 +88,15 @@ class RemoteVectorIndex final : public VectorIndex {
                    " queries");
       for (const json& list : hits) {
         std::vector<VectorHit>& mine = out.hits.emplace_back();
-        for (const json& h : list)
-          mine.push_back(VectorHit{h.at("id").get<std::string>(), h.at("score").get<float>(), h.at("row").get<uint64_t>()});
+        for (const json& h : list) {
+          // Checked before converting: a float for "row", or a score beyond float, would
+          // be an out-of-range conversion.
+          const json &score = h.at("score"), &row = h.at("row");
+          DENSER_CHECK(score.is_number() && std::abs(score.get<double>()) <= std::numeric_limits<float>::max() &&
+                           row.is_number_unsigned(),
+                       "shard ", url_, ": a hit with score ", score.dump(), " and row ", row.dump());
+          mine.push_back(VectorHit{h.at("id").get<std::string>(), score.get<float>(), row.get<uint64_t>()});
+        }
       }
     } catch (const json::exception& e) {
       DENSER_THROW("shard ", url_, ": unexpected /shard/search answer: ", e.what());

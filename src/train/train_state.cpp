@@ -21,16 +21,34 @@ json refresh_event_json(const RefreshEvent& e) {
 
 namespace {
 
-RefreshEvent event_from_json(const json& j) {
+// Typed reads that never convert: nlohmann's get<int64_t>() on a float such as 8.9e99 is
+// an out-of-range conversion (undefined behaviour; found by fuzz_checkpoint).
+int64_t int_at(const json& j, const char* key, const std::string& where) {
+  const json& v = j.at(key);
+  DENSER_CHECK(v.is_number_integer(), where, ": \"", key, "\" must be an integer, found ", v.dump());
+  return v.get<int64_t>();
+}
+uint64_t unsigned_at(const json& j, const char* key, const std::string& where) {
+  const json& v = j.at(key);
+  DENSER_CHECK(v.is_number_unsigned(), where, ": \"", key, "\" must be a non-negative integer, found ", v.dump());
+  return v.get<uint64_t>();
+}
+double number_at(const json& j, const char* key, const std::string& where) {
+  const json& v = j.at(key);
+  DENSER_CHECK(v.is_number(), where, ": \"", key, "\" must be a number, found ", v.dump());
+  return v.get<double>();
+}
+
+RefreshEvent event_from_json(const json& j, const std::string& where) {
   RefreshEvent e;
-  e.snapshot_step = j.at("snapshot_step").get<int64_t>();
-  e.swapped_step = j.at("swapped_step").get<int64_t>();
-  e.encode_seconds = j.at("encode_s").get<double>();
-  e.index_seconds = j.at("index_s").get<double>();
-  e.mine_seconds = j.at("mine_s").get<double>();
-  e.eval_seconds = j.at("eval_s").get<double>();
-  e.dev_mrr10 = j.at("dev_mrr10").get<double>();
-  e.dev_ndcg10 = j.at("dev_ndcg10").get<double>();
+  e.snapshot_step = int_at(j, "snapshot_step", where);
+  e.swapped_step = int_at(j, "swapped_step", where);
+  e.encode_seconds = number_at(j, "encode_s", where);
+  e.index_seconds = number_at(j, "index_s", where);
+  e.mine_seconds = number_at(j, "mine_s", where);
+  e.eval_seconds = number_at(j, "eval_s", where);
+  e.dev_mrr10 = number_at(j, "dev_mrr10", where);
+  e.dev_ndcg10 = number_at(j, "dev_ndcg10", where);
   return e;
 }
 
@@ -61,14 +79,14 @@ TrainerState TrainerState::from_json(std::string_view text, const std::string& w
                j.contains("version") ? j["version"].dump() : "(none)", " (expected 1)");
   try {
     TrainerState s;
-    s.step = j.at("step").get<int64_t>();
-    s.epoch = j.at("epoch").get<uint64_t>();
-    s.position = j.at("position").get<uint64_t>();
+    s.step = int_at(j, "step", where);
+    s.epoch = unsigned_at(j, "epoch", where);
+    s.position = unsigned_at(j, "position", where);
     s.rng = j.at("rng").get<std::string>();
-    s.best_step = j.at("best_step").get<int64_t>();
-    s.best_dev_mrr10 = j.at("best_dev_mrr10").get<double>();
-    s.next_refresh_step = j.at("next_refresh_step").get<int64_t>();
-    for (const json& e : j.at("refreshes")) s.refreshes.push_back(event_from_json(e));
+    s.best_step = int_at(j, "best_step", where);
+    s.best_dev_mrr10 = number_at(j, "best_dev_mrr10", where);
+    s.next_refresh_step = int_at(j, "next_refresh_step", where);
+    for (const json& e : j.at("refreshes")) s.refreshes.push_back(event_from_json(e, where));
     DENSER_CHECK(j.at("options").is_object(), where, ": \"options\" is not an object");
     s.options_json = j.at("options").dump(2) + "\n";
     DENSER_CHECK(s.step >= 0 && s.next_refresh_step >= 0, where, ": negative step");

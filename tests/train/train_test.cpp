@@ -150,6 +150,8 @@ TEST(TrainerStateTest, RoundTripsAndRejectsEveryMalformedFileWithItsName) {
                           R"({"format": "denser-train-state", "version": 1, "step": 1, "epoch": 0, "position": 0,
                               "rng": "", "best_step": 0, "best_dev_mrr10": 0, "next_refresh_step": 0,
                               "refreshes": [3], "options": {}})",
+                          R"({"format": "denser-train-state", "version": 1, "step": 8.9e99})",  // fuzz_checkpoint
+                          R"({"format": "denser-train-state", "version": 1, "step": 1, "epoch": -1})",
                           R"([1, 2])", "", "{"}) {
     try {
       TrainerState::from_json(bad, "ckpt/state.json");
