@@ -44,9 +44,9 @@ run_one() {
   cp -n fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   if "$build/fuzz_$t" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -artifact_prefix="$artifacts/" -print_final_stats=1 >"$build/fuzz-$t.log" 2>&1; then
-    echo "fuzz: $t: $(grep -m1 number_of_executed_units "$build/fuzz-$t.log" | awk '{print $2}') inputs in ${seconds} s, no failure"
+    echo "fuzz: $t: $(grep -a -m1 "^stat::number_of_executed_units" "$build/fuzz-$t.log" | awk "{print \$2}") inputs in ${seconds} s, no failure"
   else
-    grep -m1 -B2 -A30 -E "ERROR|uncaught|deadly|timeout" "$build/fuzz-$t.log" || tail -40 "$build/fuzz-$t.log"
+    grep -a -m1 -B2 -A30 -E "ERROR|uncaught|deadly|timeout" "$build/fuzz-$t.log" || tail -40 "$build/fuzz-$t.log"
     echo "fuzz: $t FAILED; the input is in $artifacts/ (replay: $build/fuzz_$t FILE; then add it to fuzz/regressions/$t/)" >&2
     return 1
   fi
