@@ -112,18 +112,6 @@ Qrels read_glasgow_judgments(const std::string& path, ReadOptions options, ReadS
   return qrels;
 }
 
-// A Glasgow judgments file starts with a query number alone on its line.
-bool is_glasgow_judgments(const std::string& path) {
-  LineReader lines(path);
-  std::string line;
-  while (lines.next(line)) {
-    if (is_blank(line)) continue;
-    auto f = split_whitespace(line);
-    return f.size() == 1 && f[0].find_first_not_of("0123456789") == std::string_view::npos;
-  }
-  return false;
-}
-
 // A BEIR header is a first line whose third column is not a number. Headerless files are
 // read as data rather than losing their first judgment.
 bool is_beir_header(std::string_view line) {
@@ -181,7 +169,7 @@ Qrels read_beir_qrels_checked(const std::string& path, ReadOptions options, Read
 
 Qrels read_smart_qrels_checked(const std::string& path, ReadOptions options, ReadStats* stats,
                                const DocIdSet* known_docs) {
-  if (is_glasgow_judgments(path)) {
+  if (starts_with_number_line(path)) {  // a query number alone opens a Glasgow group
     DENSER_LOG_INFO(path, ": Glasgow judgments (a query number, its relevant documents, \"/\")");
     return read_glasgow_judgments(path, options, stats, known_docs);
   }

@@ -48,6 +48,17 @@ std::string canonical_number(std::string_view id) {
 
 bool is_blank(std::string_view s) { return trim(s).empty(); }
 
+bool starts_with_number_line(const std::string& path) {
+  LineReader lines(path);
+  std::string line;
+  while (lines.next(line)) {
+    if (is_blank(line)) continue;
+    auto f = split_whitespace(line);
+    return f.size() == 1 && f[0].find_first_not_of("0123456789") == std::string_view::npos;
+  }
+  return false;
+}
+
 std::string_view trim(std::string_view s) {
   size_t b = 0;
   size_t e = s.size();

@@ -37,6 +37,9 @@ int parse_int(std::string_view field, const char* what);
 /// an all-digit id is returned without them ("0" stays "0"); other ids are unchanged.
 std::string canonical_number(std::string_view id);
 bool is_blank(std::string_view s);
+/// Whether the file's first non-blank line holds one number alone: how the Glasgow layout
+/// (records and judgment groups opened by a number) is told from the SMART one.
+bool starts_with_number_line(const std::string& path);
 std::string_view trim(std::string_view s);
 
 /// Fields separated by runs of spaces or tabs (TREC qrels and runs).

@@ -178,23 +178,11 @@ class GlasgowScanner : public RecordScanner {
   }
 };
 
-// The layout of a SMART-family file, from its first non-blank line: ".I" is SMART, a
-// number alone is Glasgow. Anything else is read as SMART, whose reader reports it.
-bool is_glasgow_file(const std::string& path) {
-  LineReader lines(path);
-  std::string line;
-  while (lines.next(line)) {
-    if (data_internal::is_blank(line)) continue;
-    auto f = data_internal::split_whitespace(line);
-    return f.size() == 1 && !f[0].empty() &&
-           f[0].find_first_not_of("0123456789") == std::string_view::npos;
-  }
-  return false;
-}
-
+// The layout of a SMART-family file, from its first non-blank line: a number alone is
+// Glasgow; anything else is read as SMART, whose reader reports what is wrong.
 std::unique_ptr<RecordScanner> open_scanner(const std::string& path) {
   std::unique_ptr<RecordScanner> scanner;
-  if (is_glasgow_file(path)) {
+  if (data_internal::starts_with_number_line(path)) {
     scanner = std::make_unique<GlasgowScanner>(path);
   } else {
     scanner = std::make_unique<SmartScanner>(path);
