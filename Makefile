@@ -14,7 +14,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export DENSER_PYTHON ?= /usr/bin/python3
 MODELS ?= all-MiniLM-L6-v2
 
-.PHONY: all deps build models venv test test-unit fuzz demo bench clean
+.PHONY: all deps build models venv test test-unit light install-check docs fuzz demo bench clean
 
 all: build
 
@@ -43,6 +43,24 @@ test: build models venv
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# The light build: no libtorch, no FAISS (BM25, readers, evaluation; the rest refuses,
+# naming the option), in build-light/, and its tests.
+light: deps
+	@if [ ! -f build-light/build.ninja ]; then \
+	  cmake -S . -B build-light -G Ninja -DCMAKE_BUILD_TYPE=Release -DDENSER_WITH_TORCH=OFF \
+	        -DDENSER_WITH_FAISS=OFF -DDENSER_BUILD_BENCH=OFF; \
+	fi
+	cmake --build build-light -j $(JOBS)
+	cd build-light && ctest --output-on-failure -j $(JOBS)
+
+# `cmake --install` into a fresh prefix, and examples/consumer built and run against it.
+install-check: build
+	bash scripts/check-install.sh $(BUILD_DIR)
+
+# Regenerates the generated parts of docs/ (option tables, module graph).
+docs: build
+	bash scripts/update-docs.sh $(BUILD_DIR)
 
 # libFuzzer targets under ASan + UBSan, and the torch-free unit tests under the same
 # sanitizers (build-fuzz/, clang). FUZZ_SECONDS per fuzzer.

@@ -144,7 +144,7 @@ DirSize dir_size(const std::string& dir) {
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     struct stat st {};
-    DENSER_CHECK(::stat(entry.path().c_str(), &st) == 0, "cannot stat ", entry.path().string());
+    DENSER_CHECK(::stat(entry.path().c_str(), &st) == 0, ErrorCode::kUnavailable, "cannot stat ", entry.path().string());
     size.bytes += static_cast<uint64_t>(st.st_size);
     size.disk_bytes += static_cast<uint64_t>(st.st_blocks) * 512;
   }
@@ -366,9 +366,9 @@ std::pair<Lists, Lists> run_searches(const Workload& w, const Engines& e, const 
     for (int r = 0; r < repeat; ++r) {
       progress(str("search with ", threads, " thread(s), run ", r + 1, "/", repeat));
       denser_samples.seconds.push_back(denser_search(e.denser, w.texts, e.options, threads, lists, nullptr));
-      DENSER_CHECK(same_lists(lists, denser_lists), "denser gave different results on a repeated run");
+      DENSER_CHECK(same_lists(lists, denser_lists), ErrorCode::kInternal, "denser gave different results on a repeated run");
       xapian_samples.seconds.push_back(xapian_search(e.xapian, w.queries, e.options.k, threads, lists));
-      DENSER_CHECK(same_lists(lists, xapian_lists), "xapian gave different results on a repeated run");
+      DENSER_CHECK(same_lists(lists, xapian_lists), ErrorCode::kInternal, "xapian gave different results on a repeated run");
     }
     const char* key = threads == 1 ? "threads_1" : "threads_all";
     denser_json["search"][key] = denser_samples.to_json(w.queries.size());
@@ -451,14 +451,14 @@ std::string make_work_dir(const Args& args, bool& remove_after) {
     return args.work;
   }
   std::string templ = (fs::temp_directory_path() / "bench-bm25-XXXXXX").string();
-  DENSER_CHECK(::mkdtemp(templ.data()) != nullptr, "cannot create a temporary directory ", templ);
+  DENSER_CHECK(::mkdtemp(templ.data()) != nullptr, ErrorCode::kUnavailable, "cannot create a temporary directory ", templ);
   return templ;
 }
 
 int run_main(const Args& args) {
-  DENSER_CHECK(args.repeat >= 1, "--repeat must be at least 1, got ", args.repeat);
-  DENSER_CHECK(args.k >= 1, "--k must be at least 1");
-  DENSER_CHECK(args.threads >= 0, "--threads must be >= 0, got ", args.threads);
+  DENSER_CHECK(args.repeat >= 1, ErrorCode::kInvalidArgument, "--repeat must be at least 1, got ", args.repeat);
+  DENSER_CHECK(args.k >= 1, ErrorCode::kInvalidArgument, "--k must be at least 1");
+  DENSER_CHECK(args.threads >= 0, ErrorCode::kInvalidArgument, "--threads must be >= 0, got ", args.threads);
   bool remove_after = false;
   const std::string work = make_work_dir(args, remove_after);
   Json out;

@@ -109,7 +109,7 @@ std::vector<TrainBatch> train_batches(const TransformerEncoder& enc, const Args&
         pairs.emplace_back(queries[qid], docs[docid]);
         break;
       }
-  DENSER_CHECK(!pairs.empty(), dir, ": no judged (query, document) pairs");
+  DENSER_CHECK(!pairs.empty(), denser::ErrorCode::kNotFound, dir, ": no judged (query, document) pairs");
   std::vector<TrainBatch> out;
   size_t next = 0;
   for (int s = 0; s < count; ++s) {
@@ -238,18 +238,18 @@ nlohmann::json run_peer(const Args& args, const std::string& model_dir, const st
   env += "OPENBLAS_NUM_THREADS=" + std::to_string(args.threads) + " ";
   std::string cmd = env + "'" + args.python + "' '" + args.peer + "' '" + model_dir + "' '" + request + "' '" + embeddings + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
-  DENSER_CHECK(pipe, "cannot start the Python peer: ", cmd);
+  DENSER_CHECK(pipe, denser::ErrorCode::kUnavailable, "cannot start the Python peer: ", cmd);
   std::string text;
   char buf[4096];
   for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) text.append(buf, n);
   int status = pclose(pipe);
-  DENSER_CHECK(status == 0, "the Python peer failed (status ", status, "): ", cmd);
+  DENSER_CHECK(status == 0, denser::ErrorCode::kUnavailable, "the Python peer failed (status ", status, "): ", cmd);
   return nlohmann::json::parse(text);
 }
 
 double max_abs_diff(const torch::Tensor& mine, const std::string& peer_file) {
   std::string raw = denser::read_file(peer_file);
-  DENSER_CHECK(raw.size() == static_cast<size_t>(mine.numel()) * sizeof(float), peer_file, ": ", raw.size(),
+  DENSER_CHECK(raw.size() == static_cast<size_t>(mine.numel()) * sizeof(float), denser::ErrorCode::kCorrupt, peer_file, ": ", raw.size(),
                " bytes, expected ", mine.numel(), " float32 values");
   std::vector<float> theirs(static_cast<size_t>(mine.numel()));
   std::memcpy(theirs.data(), raw.data(), raw.size());
@@ -337,10 +337,10 @@ nlohmann::json run(const Args& args) {
   nlohmann::json peer = run_peer(args, work + "/model", work + "/batches.json", work + "/peer_first_batch.f32");
 
   double diff = max_abs_diff(mine.first, work + "/peer_first_batch.f32");
-  DENSER_CHECK(diff <= args.tolerance, "denser and PyTorch embeddings differ by ", diff, " on the first batch");
+  DENSER_CHECK(diff <= args.tolerance, denser::ErrorCode::kInternal, "denser and PyTorch embeddings differ by ", diff, " on the first batch");
   std::vector<double> peer_check = peer["check_losses"];
   for (size_t i = 0; i < 2; ++i)
-    DENSER_CHECK(std::abs(peer_check[i] - mine_train.check[i]) <= 1e-3, "check loss ", i, " differs: denser ",
+    DENSER_CHECK(std::abs(peer_check[i] - mine_train.check[i]) <= 1e-3, denser::ErrorCode::kInternal, "check loss ", i, " differs: denser ",
                  mine_train.check[i], " PyTorch ", peer_check[i]);
 
   nlohmann::json m = machine();
@@ -393,7 +393,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (args.no_onednn) denser::encode_internal::set_use_onednn(false);
   try {
-    DENSER_CHECK(args.batch > 0 && args.docs > 0 && args.steps > 0 && args.threads > 0 && args.repeats > 0,
+    DENSER_CHECK(args.batch > 0 && args.docs > 0 && args.steps > 0 && args.threads > 0 && args.repeats > 0, denser::ErrorCode::kInvalidArgument,
                  "--batch, --docs, --steps, --repeats and --threads must be positive");
     std::printf("%s\n", run(args).dump().c_str());
   } catch (const std::exception& e) {

@@ -96,7 +96,7 @@ std::vector<float> read_floats(const std::string& path) {
 }
 
 double min_cosine(const std::vector<float>& a, const std::vector<float>& b, size_t dim) {
-  DENSER_CHECK(a.size() == b.size(), "vector counts differ: ", a.size(), " vs ", b.size());
+  DENSER_CHECK(a.size() == b.size(), denser::ErrorCode::kCorrupt, "vector counts differ: ", a.size(), " vs ", b.size());
   double worst = 1.0;
   for (size_t i = 0; i < a.size() / dim; ++i) {
     double dot = 0, na = 0, nb = 0;
@@ -142,7 +142,7 @@ nlohmann::json run(const Args& args) {
     if (end == std::string::npos) end = args.precision.size();
     precisions.push_back(args.precision.substr(start, end - start));
   }
-  DENSER_CHECK(!precisions.empty() && precisions[0] == "fp32", "--precision must start with fp32 (the reference)");
+  DENSER_CHECK(!precisions.empty() && precisions[0] == "fp32", denser::ErrorCode::kInvalidArgument, "--precision must start with fp32 (the reference)");
   const double flops = encoder_flops(config, lengths);
   nlohmann::json mine;
   std::vector<float> ours;
@@ -188,11 +188,11 @@ nlohmann::json run(const Args& args) {
   denser::write_file_atomic(request_path, request.dump());
   const std::string cmd = "'" + args.python + "' '" + args.peer + "' '" + request_path + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
-  DENSER_CHECK(pipe, "cannot start the peer: ", cmd);
+  DENSER_CHECK(pipe, denser::ErrorCode::kUnavailable, "cannot start the peer: ", cmd);
   std::string out;
   char buf[4096];
   for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  DENSER_CHECK(pclose(pipe) == 0, "the peer failed: ", cmd);
+  DENSER_CHECK(pclose(pipe) == 0, denser::ErrorCode::kUnavailable, "the peer failed: ", cmd);
   const nlohmann::json peer = nlohmann::json::parse(out);
 
   nlohmann::json report = {
@@ -224,7 +224,7 @@ nlohmann::json run(const Args& args) {
     for (const auto& [precision, r2] : mine.items())
       report["peers"][name]["denser_" + precision + "_speedup"] = peer_best / r2["best_seconds"].get<double>();
     if (name != "onnx-int8")
-      DENSER_CHECK(cosine >= args.min_cosine, "peer ", name, " disagrees with denser: lowest cosine ", cosine);
+      DENSER_CHECK(cosine >= args.min_cosine, denser::ErrorCode::kInternal, "peer ", name, " disagrees with denser: lowest cosine ", cosine);
   }
   return report;
 }

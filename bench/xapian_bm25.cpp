@@ -28,7 +28,7 @@ const char* const kStopwords[] = {"a",    "an",    "and",  "are",   "as",   "at"
 // Xapian::Error is not a std::exception: turn it into denser::Error so that callers (and
 // the program's main) handle one error type.
 [[noreturn]] void rethrow_xapian(const Xapian::Error& e, const std::string& what) {
-  DENSER_THROW("Xapian: ", what, ": ", e.get_description());
+  DENSER_THROW(ErrorCode::kUnavailable, "Xapian: ", what, ": ", e.get_description());
 }
 
 }  // namespace

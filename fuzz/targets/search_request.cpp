@@ -1,5 +1,6 @@
-// The body of POST /search: every malformed body must be a BadRequest (4xx) naming the
-// problem; any other exception would be a 500.
+// The body of POST /search: every malformed body must be a denser::Error whose category
+// maps to a 4xx status, with a message; any other exception (or a 5xx category) would be
+// answered 500.
 #include "fuzz_support.h"
 #include "serve/search_request.h"
 
@@ -17,8 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                                    capabilities, queries);
       if (queries.empty() || queries.size() > limits.max_batch || options.k == 0 || options.k > limits.max_k)
         std::abort();  // accepted, but outside what the parser promises
-    } catch (const serve_internal::BadRequest& e) {
-      if (e.status < 400 || e.status > 499 || e.message.empty()) std::abort();
+    } catch (const Error& e) {
+      const int status = http_status(e.code());
+      if (status < 400 || status > 499 || std::string_view(e.what()).empty()) std::abort();
     }
   }
   return 0;

@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cli/commands.h"
-#include "cli/snippets.h"
+#include "commands.h"
+#include "snippets.h"
 #include "denser/common/io.h"
 #include "denser/data/collection.h"
 #include "denser/data/readers.h"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
+#include "commands.h"
 #include "denser/data/collection.h"
 #include "denser/data/debian_packages.h"
 

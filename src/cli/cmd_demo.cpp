@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "cli/train_report.h"
+#include "commands.h"
+#include "train_report.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/common/timer.h"

@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cli/commands.h"
-#include "cli/retriever_args.h"
-#include "cli/snippets.h"
+#include "commands.h"
+#include "retriever_args.h"
+#include "snippets.h"
 #include "denser/common/error.h"
 #include "denser/data/collection.h"
 #include "denser/data/readers.h"
@@ -50,7 +50,7 @@ struct InitArgs {
 // [PAD] at the BPE pad id, as RoBERTa's positions need), and the tokenizer files are
 // swapped for the BPE ones after saving.
 std::vector<std::string> stand_in_vocab(const SubwordTokenizer& tok) {
-  DENSER_CHECK(tok.pad_id() >= 0, "model init: the tokenizer has no padding token");
+  DENSER_CHECK(tok.pad_id() >= 0, ErrorCode::kInvalidArgument, "model init: the tokenizer has no padding token");
   const size_t n = tok.vocab_size();
   std::vector<std::string> vocab(n);
   for (size_t i = 0; i < n; ++i) vocab[i] = "[unused" + std::to_string(i) + "]";
@@ -58,7 +58,7 @@ std::vector<std::string> stand_in_vocab(const SubwordTokenizer& tok) {
   size_t next = 0;
   for (const char* special : {"[UNK]", "[CLS]", "[SEP]"}) {
     while (next < n && vocab[next] == "[PAD]") ++next;
-    DENSER_CHECK(next < n, "model init: the tokenizer's vocabulary is too small (", n, " ids)");
+    DENSER_CHECK(next < n, ErrorCode::kInvalidArgument, "model init: the tokenizer's vocabulary is too small (", n, " ids)");
     vocab[next++] = special;
   }
   return vocab;
@@ -72,8 +72,8 @@ uint64_t count_parameters(const std::string& dir) {
 }
 
 void run_init(const InitArgs& args) {
-  DENSER_CHECK(args.vocab.empty() != args.tokenizer_dir.empty(), "model init: give exactly one of --vocab and --tokenizer-dir");
-  DENSER_CHECK(args.dim == 0 || args.ance_head, "model init: --dim sets the ANCE head's output; add --ance-head");
+  DENSER_CHECK(args.vocab.empty() != args.tokenizer_dir.empty(), ErrorCode::kInvalidArgument, "model init: give exactly one of --vocab and --tokenizer-dir");
+  DENSER_CHECK(args.dim == 0 || args.ance_head, ErrorCode::kInvalidArgument, "model init: --dim sets the ANCE head's output; add --ance-head");
   std::unique_ptr<SubwordTokenizer> bpe;
   std::vector<std::string> vocab;
   if (!args.vocab.empty()) {
@@ -92,7 +92,7 @@ void run_init(const InitArgs& args) {
   config.ance_head = args.ance_head;
   config.output_dim = args.dim;
   const auto pad = std::find(vocab.begin(), vocab.end(), "[PAD]");
-  DENSER_CHECK(pad != vocab.end(), "model init: the vocabulary has no [PAD] token");
+  DENSER_CHECK(pad != vocab.end(), ErrorCode::kInvalidArgument, "model init: the vocabulary has no [PAD] token");
   config.pad_token_id = pad - vocab.begin();
   std::filesystem::create_directories(args.out);
   create_transformer_encoder(config, std::move(vocab), {}, args.seed)->save(args.out);
@@ -152,7 +152,7 @@ struct EncodeArgs {
 };
 
 void run_encode(const EncodeArgs& args) {
-  DENSER_CHECK(args.batch_size > 0, "encode: --batch-size must be positive");
+  DENSER_CHECK(args.batch_size > 0, ErrorCode::kInvalidArgument, "encode: --batch-size must be positive");
   EncodeOptions options;
   options.batch_size = args.batch_size;
   options.num_threads = args.threads;
@@ -248,7 +248,7 @@ void run_adhoc(const SearchArgs& args, Retriever& retriever, const RetrievalOpti
 }
 
 void run_split(const SearchArgs& args, Retriever& retriever, const RetrievalOptions& options) {
-  DENSER_CHECK(!args.collection.empty() && !args.run.empty(),
+  DENSER_CHECK(!args.collection.empty() && !args.run.empty(), ErrorCode::kInvalidArgument,
                "search: --collection and --run are required unless --query is given");
   const std::vector<Query> queries = Collection::open(args.collection).queries(args.split);
   std::string tag = args.tag;
@@ -282,7 +282,7 @@ void register_search(CLI::App& app) {
   cmd->add_option("--tag", args->tag, "Run tag (last column of the run; default from the mode)");
   cmd->callback([args, k] {
     args->k_given = k->count() > 0;
-    DENSER_CHECK(args->k > 0, "search: --k must be positive");
+    DENSER_CHECK(args->k > 0, ErrorCode::kInvalidArgument, "search: --k must be positive");
     std::unique_ptr<Retriever> retriever = open_retriever(args->retriever, "search");
     const size_t top = args->query.empty() || args->k_given ? args->k : 10;
     const RetrievalOptions options = retrieval_options(args->retriever, *retriever, top);

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
+#include "commands.h"
 #include "denser/common/error.h"
 #include "denser/common/log.h"
 #include "denser/data/collection.h"
@@ -46,7 +46,7 @@ void run_eval(const EvalArgs& args) {
   Run run = read_trec_run(args.run_path, read_options);
 
   EvalResult result = evaluate(qrels, run, measures, options);
-  DENSER_CHECK(result.num_queries() > 0, "no query is both in the run ", args.run_path, " (",
+  DENSER_CHECK(result.num_queries() > 0, ErrorCode::kInvalidArgument, "no query is both in the run ", args.run_path, " (",
                run.results.size(), " queries) and in the qrels ", qrels_name, " (", qrels.num_queries(),
                " queries); expected query ids in common");
   if (result.num_qrels_only_queries > 0)
@@ -87,7 +87,7 @@ void register_eval_command(CLI::App& app) {
   cmd->add_flag("--lenient", args->lenient,
                 "Skip malformed lines of the qrels and run with a warning instead of failing");
   cmd->callback([args] {
-    DENSER_CHECK(!args->qrels_path.empty() || !args->collection.empty(),
+    DENSER_CHECK(!args->qrels_path.empty() || !args->collection.empty(), ErrorCode::kInvalidArgument,
                  "eval needs the judgments: --qrels FILE or --collection DIR [--split S]");
     run_eval(*args);
   });

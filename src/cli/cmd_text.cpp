@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "cli/commands.h"
+#include "commands.h"
 #include "denser/common/error.h"
 #include "denser/common/progress.h"
 #include "denser/data/collection.h"
@@ -91,7 +91,7 @@ void add_tokenize(CLI::App& app) {
   auto* bm25 = cmd->add_flag("--bm25", args->bm25, "Print the BM25 analyzer's terms instead");
   vocab->excludes(bm25);
   cmd->callback([args] {
-    DENSER_CHECK(args->bm25 || !args->vocab.empty(), "tokenize needs --vocab FILE (WordPiece) or --bm25");
+    DENSER_CHECK(args->bm25 || !args->vocab.empty(), ErrorCode::kInvalidArgument, "tokenize needs --vocab FILE (WordPiece) or --bm25");
     run_tokenize(*args);
   });
 }

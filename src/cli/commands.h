@@ -4,6 +4,8 @@
 // are turned into a message and exit code by main().
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 namespace denser::cli {
 
 void register_data_commands(CLI::App& app);
@@ -17,5 +19,8 @@ void register_model_commands(CLI::App& app);
 void register_train_command(CLI::App& app);
 void register_demo_command(CLI::App& app);
 void register_serve_command(CLI::App& app);
+/// `denser options`: the declared options as text or markdown (docs/options.md).
+void register_options_command(CLI::App& app);
+std::string options_markdown();
 
 }  // namespace denser::cli

@@ -1,9 +1,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <new>
 #include <string>
 
-#include "cli/commands.h"
+#include "commands.h"
 #include "denser/common/error.h"
 #include "denser/common/log.h"
 #include "denser/common/memory.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   denser::cli::register_train_command(app);
   denser::cli::register_demo_command(app);
   denser::cli::register_serve_command(app);
+  denser::cli::register_options_command(app);
 
   // Logging and progress are configured before any subcommand callback runs.
   app.parse_complete_callback([&] {
@@ -43,11 +45,19 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every flag CLI11 rejects is a usage error, as an
+    // invalid argument is.
+    return app.exit(e) == 0 ? 0 : denser::exit_code(denser::ErrorCode::kInvalidArgument);
   } catch (const denser::Error& e) {
+    // The category names the kind of failure for scripts: README lists the exit codes.
     std::fprintf(stderr, "denser: error: %s\n", e.what());
-    if (verbose) std::fprintf(stderr, "  (raised at %s:%d)\n", e.source_file(), e.source_line());
-    return 1;
+    if (verbose)
+      std::fprintf(stderr, "  (%s, raised at %s:%d)\n", denser::error_code_name(e.code()), e.source_file(),
+                   e.source_line());
+    return denser::exit_code(e.code());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "denser: error: out of memory\n");
+    return denser::exit_code(denser::ErrorCode::kTooLarge);
   } catch (const std::exception& e) {
     // Errors from libtorch and FAISS carry a multi-line trace of their own frames after the
     // message: one line here, the whole of it with --verbose.
@@ -56,7 +66,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "denser: error: %s%s\n", what.substr(0, end).c_str(),
                  end != std::string::npos && !verbose ? " (--verbose shows the library's trace)" : "");
     if (verbose && end != std::string::npos) std::fprintf(stderr, "%s\n", what.substr(end + 1).c_str());
-    return 1;
+    return denser::exit_code(denser::ErrorCode::kInternal);
   }
   return 0;
 }

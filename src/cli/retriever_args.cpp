@@ -1,4 +1,4 @@
-#include "cli/retriever_args.h"
+#include "retriever_args.h"
 
 #include <filesystem>
 
@@ -27,41 +27,17 @@ void add_retriever_options(CLI::App* cmd, RetrieverArgs& args, bool with_modes) 
   cmd->add_option("--device", args.device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  if (!with_modes) return;
-  cmd->add_option("--mode", args.mode, "dense, bm25 or hybrid (default: hybrid when both sides are given)")
-      ->check(CLI::IsMember({"dense", "bm25", "hybrid"}));
-  cmd->add_option("--fusion", args.fusion, "Hybrid fusion: rrf (reciprocal rank) or linear (normalized scores)")
-      ->check(CLI::IsMember({"rrf", "linear"}))
-      ->capture_default_str();
-  cmd->add_option("--alpha", args.alpha, "Linear fusion: weight of the dense score (BM25 gets 1 - alpha)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  cmd->add_option("--rrf-k", args.rrf_k, "Reciprocal rank fusion constant")->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--fusion-depth", args.fusion_depth, "Candidates per side before fusion")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--prf", args.prf, "Dense pseudo relevance feedback: none, average or rocchio (needs --embeddings)")
-      ->check(CLI::IsMember({"none", "average", "rocchio"}))
-      ->capture_default_str();
-  cmd->add_option("--prf-depth", args.prf_depth, "Feedback documents (the top of the first dense search)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--prf-alpha", args.prf_alpha, "Rocchio: weight of the query vector")->capture_default_str();
-  cmd->add_option("--prf-beta", args.prf_beta, "Rocchio: weight of the feedback documents' mean")
-      ->capture_default_str();
-  cmd->add_option("--ef-search", args.ef_search, "HNSW candidate list size (0 = the index's default)")
-      ->capture_default_str();
-  cmd->add_option("--nprobe", args.nprobe, "IVF lists visited per query (0 = the index's default)")
-      ->capture_default_str();
+  if (with_modes)
+    args.retrieval = std::make_shared<OptionFlags<RetrievalOptions>>(cmd, retrieval_option_table(), RetrievalOptions{},
+                                                                     std::set<std::string>{"k"});
 }
 
 std::unique_ptr<Retriever> open_retriever(const RetrieverArgs& args, const std::string& who) {
-  DENSER_CHECK(args.model.empty() == args.index.empty(), who,
+  DENSER_CHECK(args.model.empty() == args.index.empty(), ErrorCode::kInvalidArgument, who,
                ": --model and --index go together (the dense side needs both)");
-  DENSER_CHECK(!args.index.empty() || !args.bm25.empty(), who, ": give --model and --index, --bm25, or all three");
-  DENSER_CHECK(args.embeddings.empty() || !args.index.empty(), who, ": --embeddings (PRF) needs the dense side");
-  DENSER_CHECK(args.batch_size > 0, who, ": --batch-size must be positive");
+  DENSER_CHECK(!args.index.empty() || !args.bm25.empty(), ErrorCode::kInvalidArgument, who, ": give --model and --index, --bm25, or all three");
+  DENSER_CHECK(args.embeddings.empty() || !args.index.empty(), ErrorCode::kInvalidArgument, who, ": --embeddings (PRF) needs the dense side");
+  DENSER_CHECK(args.batch_size > 0, ErrorCode::kInvalidArgument, who, ": --batch-size must be positive");
   RetrieverParts parts;
   parts.threads = args.threads;
   if (!args.index.empty()) {
@@ -85,23 +61,13 @@ std::unique_ptr<Retriever> open_retriever(const RetrieverArgs& args, const std::
 
 RetrievalOptions retrieval_options(const RetrieverArgs& args, const Retriever& retriever, size_t k) {
   RetrievalOptions options;
-  if (args.mode.empty()) {
+  if (args.retrieval) args.retrieval->apply(options);
+  if (!args.retrieval || !args.retrieval->given("mode")) {
     options.mode = retriever.has_dense() && retriever.has_bm25()
                        ? RetrievalMode::kHybrid
                        : (retriever.has_dense() ? RetrievalMode::kDense : RetrievalMode::kBm25);
-  } else {
-    options.mode = parse_retrieval_mode(args.mode);
   }
-  options.fusion = parse_fusion_method(args.fusion);
-  options.alpha = args.alpha;
-  options.rrf_k = args.rrf_k;
-  options.fusion_depth = args.fusion_depth;
   options.k = k;
-  options.prf.method = parse_prf_method(args.prf);
-  options.prf.depth = args.prf_depth;
-  options.prf.alpha = args.prf_alpha;
-  options.prf.beta = args.prf_beta;
-  options.vector_params = VectorSearchParams{args.ef_search, args.nprobe};
   return options;
 }
 

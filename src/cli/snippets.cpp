@@ -1,4 +1,4 @@
-#include "cli/snippets.h"
+#include "snippets.h"
 
 #include "denser/common/utf8.h"
 #include "denser/data/collection.h"

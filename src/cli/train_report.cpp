@@ -1,4 +1,4 @@
-#include "cli/train_report.h"
+#include "train_report.h"
 
 #include <cstdio>
 

@@ -94,7 +94,7 @@ AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
   remove_stale_temporaries(path_);
   tmp_path_ = str(path_, ".tmp.", ::getpid());
   file_ = std::fopen(tmp_path_.c_str(), "wb");
-  DENSER_CHECK(file_ != nullptr, tmp_path_, ": cannot create file: ", errno_text());
+  DENSER_CHECK(file_ != nullptr, ErrorCode::kUnavailable, tmp_path_, ": cannot create file: ", errno_text());
 }
 
 AtomicFileWriter::~AtomicFileWriter() {
@@ -103,21 +103,21 @@ AtomicFileWriter::~AtomicFileWriter() {
 }
 
 void AtomicFileWriter::write(const void* data, size_t n) {
-  DENSER_CHECK(file_ != nullptr && !committed_, path_, ": write after commit");
+  DENSER_CHECK(file_ != nullptr && !committed_, ErrorCode::kInternal, path_, ": write after commit");
   if (n == 0) return;
-  DENSER_CHECK(std::fwrite(data, 1, n, file_) == n, tmp_path_, ": write failed: ", errno_text());
+  DENSER_CHECK(std::fwrite(data, 1, n, file_) == n, ErrorCode::kUnavailable, tmp_path_, ": write failed: ", errno_text());
   crc_ = crc32c(data, n, crc_);
   bytes_ += n;
 }
 
 void AtomicFileWriter::commit() {
-  DENSER_CHECK(file_ != nullptr && !committed_, path_, ": commit called twice");
-  DENSER_CHECK(std::fflush(file_) == 0, tmp_path_, ": flush failed: ", errno_text());
-  DENSER_CHECK(::fsync(::fileno(file_)) == 0, tmp_path_, ": fsync failed: ", errno_text());
+  DENSER_CHECK(file_ != nullptr && !committed_, ErrorCode::kInternal, path_, ": commit called twice");
+  DENSER_CHECK(std::fflush(file_) == 0, ErrorCode::kUnavailable, tmp_path_, ": flush failed: ", errno_text());
+  DENSER_CHECK(::fsync(::fileno(file_)) == 0, ErrorCode::kUnavailable, tmp_path_, ": fsync failed: ", errno_text());
   std::FILE* f = file_;
   file_ = nullptr;
-  DENSER_CHECK(std::fclose(f) == 0, tmp_path_, ": close failed: ", errno_text());
-  DENSER_CHECK(::rename(tmp_path_.c_str(), path_.c_str()) == 0, path_, ": cannot rename ", tmp_path_,
+  DENSER_CHECK(std::fclose(f) == 0, ErrorCode::kUnavailable, tmp_path_, ": close failed: ", errno_text());
+  DENSER_CHECK(::rename(tmp_path_.c_str(), path_.c_str()) == 0, ErrorCode::kUnavailable, path_, ": cannot rename ", tmp_path_,
                " into place: ", errno_text());
   committed_ = true;
   // Make the rename itself durable.
@@ -138,18 +138,18 @@ MappedFile MappedFile::open(const std::string& path) {
   MappedFile m;
   m.path_ = path;
   int fd = ::open(path.c_str(), O_RDONLY);
-  DENSER_CHECK(fd >= 0, path, ": cannot open: ", errno_text());
+  DENSER_CHECK(fd >= 0, ErrorCode::kNotFound, path, ": cannot open: ", errno_text());
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     ::close(fd);
-    DENSER_THROW(path, ": cannot stat: ", errno_text());
+    DENSER_THROW(ErrorCode::kUnavailable, path, ": cannot stat: ", errno_text());
   }
   m.size_ = static_cast<size_t>(st.st_size);
   if (m.size_ > 0) {
     void* p = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       ::close(fd);
-      DENSER_THROW(path, ": cannot mmap: ", errno_text());
+      DENSER_THROW(ErrorCode::kUnavailable, path, ": cannot mmap: ", errno_text());
     }
     m.data_ = static_cast<const uint8_t*>(p);
   }
@@ -185,7 +185,7 @@ constexpr size_t kMaxLineBytes = size_t{256} << 20;
 
 LineReader::LineReader(std::string path) : path_(std::move(path)) {
   file_ = std::fopen(path_.c_str(), "rb");
-  DENSER_CHECK(file_ != nullptr, path_, ": cannot open: ", errno_text());
+  DENSER_CHECK(file_ != nullptr, ErrorCode::kNotFound, path_, ": cannot open: ", errno_text());
   // 1 MiB, or less for a small file (many small files are read, in tests and fuzzing).
   struct stat st {};
   size_t initial = size_t{1} << 20;
@@ -206,12 +206,12 @@ bool LineReader::refill() {
     pos_ = 0;
   }
   if (end_ == buffer_.size()) {
-    DENSER_CHECK(buffer_.size() < kMaxLineBytes, path_, ":", line_number_ + 1, ": line longer than ",
+    DENSER_CHECK(buffer_.size() < kMaxLineBytes, ErrorCode::kTooLarge, path_, ":", line_number_ + 1, ": line longer than ",
                  kMaxLineBytes >> 20, " MiB (not a text record)");
     buffer_.resize(buffer_.size() * 2);
   }
   size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_);
-  DENSER_CHECK(!std::ferror(file_), path_, ": read error: ", errno_text());
+  DENSER_CHECK(!std::ferror(file_), ErrorCode::kUnavailable, path_, ": read error: ", errno_text());
   if (got == 0) eof_ = true;
   end_ += got;
   return got > 0;
@@ -270,7 +270,7 @@ bool file_exists(const std::string& path) {
 
 uint64_t file_size(const std::string& path) {
   struct stat st {};
-  DENSER_CHECK(::stat(path.c_str(), &st) == 0, path, ": cannot stat: ", errno_text());
+  DENSER_CHECK(::stat(path.c_str(), &st) == 0, ErrorCode::kNotFound, path, ": cannot stat: ", errno_text());
   return static_cast<uint64_t>(st.st_size);
 }
 

@@ -87,12 +87,12 @@ std::string sha256_hex(std::string_view data) {
 
 std::string sha256_file(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  DENSER_CHECK(f != nullptr, path, ": cannot open for reading");
+  DENSER_CHECK(f != nullptr, ErrorCode::kNotFound, path, ": cannot open for reading");
   Sha256 s;
   std::vector<char> chunk(1 << 20);
   size_t n;
   while ((n = std::fread(chunk.data(), 1, chunk.size(), f.get())) > 0) s.update(chunk.data(), n);
-  DENSER_CHECK(!std::ferror(f.get()), path, ": read error");
+  DENSER_CHECK(!std::ferror(f.get()), ErrorCode::kUnavailable, path, ": read error");
   return s.hex_digest();
 }
 

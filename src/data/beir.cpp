@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "data/read_util.h"
+#include "read_util.h"
 #include "denser/data/readers.h"
 
 namespace denser {

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <unordered_map>
 
-#include "data/qrels_internal.h"
-#include "data/read_util.h"
+#include "qrels_internal.h"
+#include "read_util.h"
 #include "denser/common/error.h"
 #include "denser/common/log.h"
 #include "denser/common/progress.h"
@@ -44,7 +44,7 @@ std::vector<std::string> files_matching(const std::string& dir, Pred pred) {
 
 // At most one file may play a role; two candidates would make the choice arbitrary.
 std::string at_most_one(const std::vector<std::string>& files, const std::string& dir, const char* role) {
-  DENSER_CHECK(files.size() <= 1, dir, ": several SMART ", role, " files (", join(files, ", "),
+  DENSER_CHECK(files.size() <= 1, ErrorCode::kCorrupt, dir, ": several SMART ", role, " files (", join(files, ", "),
                "); expected one");
   return files.empty() ? std::string() : files[0];
 }
@@ -76,7 +76,7 @@ const char* layout_name(CollectionLayout layout) {
 }
 
 Collection Collection::open(const std::string& dir, ReadOptions options) {
-  DENSER_CHECK(fs::is_directory(dir), dir, ": not a directory; expected a collection directory");
+  DENSER_CHECK(fs::is_directory(dir), ErrorCode::kNotFound, dir, ": not a directory; expected a collection directory");
   Collection c;
   c.dir_ = dir;
   c.options_ = options;
@@ -93,7 +93,7 @@ Collection Collection::open(const std::string& dir, ReadOptions options) {
     return c;
   }
   auto docs = files_matching(dir, is_smart_documents);
-  DENSER_CHECK(!docs.empty(), dir, ": cannot detect the collection layout; expected corpus.jsonl (BEIR), "
+  DENSER_CHECK(!docs.empty(), ErrorCode::kNotFound, dir, ": cannot detect the collection layout; expected corpus.jsonl (BEIR), "
                "collection.tsv (MS MARCO) or a SMART documents file *.all.* or doc-text (with *.qry or query-text, "
                "and *qrel or rlv-ass)");
   c.layout_ = CollectionLayout::kSmart;
@@ -109,7 +109,7 @@ std::unique_ptr<DocumentReader> Collection::documents() const {
     case CollectionLayout::kMsMarco: return open_msmarco_collection(corpus_path_, options_);
     case CollectionLayout::kSmart: return open_smart_documents(corpus_path_, options_);
   }
-  DENSER_THROW("unknown collection layout");
+  DENSER_THROW(ErrorCode::kInternal, "unknown collection layout");
 }
 
 std::vector<std::string> Collection::splits() const {
@@ -146,7 +146,7 @@ std::string Collection::qrels_path(const std::string& split) const {
   if (path.empty() || !fs::is_regular_file(path)) {
     const char* expected = layout_ == CollectionLayout::kSmart ? "a *qrel file; SMART has split \"test\" only"
                                                                : path.c_str();
-    DENSER_THROW(dir_, ": no judgments for split \"", split, "\" (expected ", expected,
+    DENSER_THROW(ErrorCode::kNotFound, dir_, ": no judgments for split \"", split, "\" (expected ", expected,
                  "); splits with judgments: ", splits().empty() ? "none" : join(splits(), ", "));
   }
   return path;
@@ -156,7 +156,7 @@ std::string Collection::queries_path(const std::string& split) const {
   std::string path = layout_ == CollectionLayout::kMsMarco
                          ? (fs::path(dir_) / ("queries." + split + ".tsv")).string()
                          : queries_path_;
-  DENSER_CHECK(!path.empty() && fs::is_regular_file(path), dir_, ": no queries file for split \"", split,
+  DENSER_CHECK(!path.empty() && fs::is_regular_file(path), ErrorCode::kNotFound, dir_, ": no queries file for split \"", split,
                "\" (expected ", path.empty() ? std::string("a *.qry file") : path, ")");
   return path;
 }
@@ -188,7 +188,7 @@ Qrels Collection::read_judgments(const std::string& split, ReadStats* stats, boo
     case CollectionLayout::kMsMarco: return data_internal::read_qrels_checked(path, options_, stats, known);
     case CollectionLayout::kSmart: return data_internal::read_smart_qrels_checked(path, options_, stats, known);
   }
-  DENSER_THROW("unknown collection layout");
+  DENSER_THROW(ErrorCode::kInternal, "unknown collection layout");
 }
 
 Qrels Collection::qrels(const std::string& split, ReadStats* stats) const {

@@ -61,15 +61,15 @@ int run_apt_get_update() {
 std::vector<std::string> find_or_fetch_lists(const std::string& lists_dir) {
   auto lists = find_translation_files(lists_dir);
   if (!lists.empty()) return lists;
-  DENSER_CHECK(fs::equivalent(fs::path(lists_dir), fs::path(kAptListsDir)), lists_dir,
+  DENSER_CHECK(fs::equivalent(fs::path(lists_dir), fs::path(kAptListsDir)), ErrorCode::kNotFound, lists_dir,
                ": no *_i18n_Translation-en* lists; expected apt's English package descriptions there");
   DENSER_LOG_INFO(lists_dir, ": no English package lists; running apt-get update -o Acquire::Languages=en");
   int status = run_apt_get_update();
-  DENSER_CHECK(status == 0, lists_dir, ": no *_i18n_Translation-en* lists, and `apt-get update -o "
+  DENSER_CHECK(status == 0, ErrorCode::kUnavailable, lists_dir, ": no *_i18n_Translation-en* lists, and `apt-get update -o "
                "Acquire::Languages=en` failed (status ", status, "; it needs root). Run: sudo apt-get update "
                "-o Acquire::Languages=en");
   lists = find_translation_files(lists_dir);
-  DENSER_CHECK(!lists.empty(), lists_dir, ": apt-get update fetched no Translation-en lists; expected "
+  DENSER_CHECK(!lists.empty(), ErrorCode::kNotFound, lists_dir, ": apt-get update fetched no Translation-en lists; expected "
                "English descriptions (check Acquire::Languages in /etc/apt/apt.conf.d)");
   return lists;
 }
@@ -98,7 +98,7 @@ std::string normalize_synopsis(const std::string& synopsis) {
 }
 
 uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound) {
-  DENSER_CHECK(bound > 0, "uniform_below: bound must be positive");
+  DENSER_CHECK(bound > 0, ErrorCode::kInternal, "uniform_below: bound must be positive");
   // Values below 2^64 mod bound would make small results more likely: reject them.
   const uint64_t threshold = (0 - bound) % bound;
   for (;;) {
@@ -193,7 +193,7 @@ DebianCollection build_debian_collection(std::vector<PackageDescription> entries
   c.counts.num_documents = c.documents.size();
 
   const size_t n = c.queries.size();
-  DENSER_CHECK(options.num_dev + options.num_test <= n, "only ", n, " distinct synopses; expected at least "
+  DENSER_CHECK(options.num_dev + options.num_test <= n, ErrorCode::kInvalidArgument, "only ", n, " distinct synopses; expected at least "
                "--dev + --test = ", options.num_dev + options.num_test);
   c.query_splits.resize(n);
   for (const char* split : kSplits) c.qrels[split];  // every split exists, even when empty
@@ -220,7 +220,7 @@ void write_debian_collection(const DebianCollection& c, const std::string& out_d
                              const std::vector<std::pair<std::string, uint64_t>>& sources) {
   std::error_code ec;
   fs::create_directories(fs::path(out_dir) / "qrels", ec);
-  DENSER_CHECK(!ec, out_dir, ": cannot create the output directory: ", ec.message());
+  DENSER_CHECK(!ec, ErrorCode::kUnavailable, out_dir, ": cannot create the output directory: ", ec.message());
   Json files = Json::object();
   std::string text;
   for (size_t i = 0; i < c.documents.size(); ++i) {
@@ -263,7 +263,7 @@ void write_debian_collection(const DebianCollection& c, const std::string& out_d
 }
 
 DebianPackagesSummary make_debian_packages_collection(const DebianPackagesOptions& options) {
-  DENSER_CHECK(!options.out_dir.empty(), "no output directory; expected --out DIR");
+  DENSER_CHECK(!options.out_dir.empty(), ErrorCode::kInvalidArgument, "no output directory; expected --out DIR");
   DebianPackagesSummary summary;
   std::vector<std::string> lists = find_or_fetch_lists(options.lists_dir);
   std::vector<PackageDescription> entries;

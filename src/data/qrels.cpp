@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "data/qrels_internal.h"
-#include "data/read_util.h"
+#include "qrels_internal.h"
+#include "read_util.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/common/log.h"
@@ -190,7 +190,7 @@ Qrels read_qrels_checked(const std::string& path, ReadOptions options, ReadStats
   size_t columns = split_whitespace(line).size();
   if (columns == 4) return read_trec_qrels_checked(path, options, stats, known_docs);
   if (columns == 3) return read_beir_qrels_checked(path, options, stats, known_docs);
-  DENSER_THROW(where, ": cannot tell the qrels format from a line of ", columns,
+  DENSER_THROW(ErrorCode::kCorrupt, where, ": cannot tell the qrels format from a line of ", columns,
                " columns; expected TREC \"query-id iteration doc-id grade\" or BEIR "
                "\"query-id corpus-id score\" (with a header line)");
 }

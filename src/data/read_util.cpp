@@ -1,4 +1,4 @@
-#include "data/read_util.h"
+#include "read_util.h"
 
 #include <charconv>
 #include <cstdio>
@@ -94,7 +94,7 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
 }
 
 void SkipPolicy::skip(const std::string& where, const std::string& what) {
-  if (!options_.lenient) DENSER_THROW(where, ": ", what);
+  if (!options_.lenient) DENSER_THROW(ErrorCode::kCorrupt, where, ": ", what);
   ++num_skipped_;
   if (stats_ != nullptr) ++stats_->num_skipped;
   if (num_skipped_ <= kMaxWarnings) DENSER_LOG_WARN(where, ": skipped: ", what);

@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "data/read_util.h"
+#include "read_util.h"
 #include "denser/common/io.h"
 #include "denser/common/log.h"
 #include "denser/data/readers.h"

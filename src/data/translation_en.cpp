@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "data/read_util.h"
+#include "read_util.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/data/debian_packages.h"
@@ -155,10 +155,10 @@ class StanzaParser {
 // Calls fn(line, number) for each line apt-helper prints for the (compressed) file.
 void for_each_decompressed_line(const std::string& path,
                                 const std::function<void(std::string_view, uint64_t)>& fn) {
-  DENSER_CHECK(::access(kAptHelper, X_OK) == 0, path, ": cannot decompress: ", kAptHelper,
+  DENSER_CHECK(::access(kAptHelper, X_OK) == 0, ErrorCode::kUnsupported, path, ": cannot decompress: ", kAptHelper,
                " not found; expected apt (Debian) to be installed");
   int fds[2];
-  DENSER_CHECK(::pipe2(fds, O_CLOEXEC) == 0, "pipe failed: ", std::strerror(errno));
+  DENSER_CHECK(::pipe2(fds, O_CLOEXEC) == 0, ErrorCode::kUnavailable, "pipe failed: ", std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
@@ -172,7 +172,7 @@ void for_each_decompressed_line(const std::string& path,
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
-    DENSER_THROW(path, ": cannot run ", kAptHelper, ": ", std::strerror(rc));
+    DENSER_THROW(ErrorCode::kUnavailable, path, ": cannot run ", kAptHelper, ": ", std::strerror(rc));
   }
   std::FILE* in = ::fdopen(fds[0], "r");
   char* buf = nullptr;
@@ -186,7 +186,7 @@ void for_each_decompressed_line(const std::string& path,
     return status;
   };
   try {
-    DENSER_CHECK(in != nullptr, path, ": fdopen failed: ", std::strerror(errno));
+    DENSER_CHECK(in != nullptr, ErrorCode::kUnavailable, path, ": fdopen failed: ", std::strerror(errno));
     ssize_t n;
     while ((n = ::getline(&buf, &cap, in)) >= 0) {
       std::string_view line(buf, static_cast<size_t>(n));
@@ -199,7 +199,7 @@ void for_each_decompressed_line(const std::string& path,
     throw;
   }
   int status = cleanup();
-  DENSER_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, path, ": `", kAptHelper,
+  DENSER_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, ErrorCode::kCorrupt, path, ": `", kAptHelper,
                " cat-file` failed (status ", status, "); expected a readable apt list");
 }
 
@@ -207,7 +207,7 @@ void for_each_decompressed_line(const std::string& path,
 
 std::vector<std::string> find_translation_files(const std::string& lists_dir) {
   namespace fs = std::filesystem;
-  DENSER_CHECK(fs::is_directory(lists_dir), lists_dir, ": not a directory; expected apt's lists directory");
+  DENSER_CHECK(fs::is_directory(lists_dir), ErrorCode::kNotFound, lists_dir, ": not a directory; expected apt's lists directory");
   std::vector<std::string> out;
   for (const auto& entry : fs::directory_iterator(lists_dir)) {
     if (!entry.is_regular_file()) continue;

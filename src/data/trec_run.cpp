@@ -13,7 +13,7 @@
 #include <unordered_set>
 #include <utility>
 
-#include "data/read_util.h"
+#include "read_util.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/data/readers.h"
@@ -38,7 +38,7 @@ double parse_score(std::string_view field) {
 void append_score(std::string& out, double score) {
   char buf[64];
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), score);
-  DENSER_CHECK(ec == std::errc(), "cannot format score ", score);
+  DENSER_CHECK(ec == std::errc(), ErrorCode::kInternal, "cannot format score ", score);
   out.append(buf, ptr);
 }
 
@@ -82,7 +82,7 @@ void write_trec_run(const std::string& path, const Run& run) {
   try {
     data_internal::check_id(run.tag, "run tag");
   } catch (const BadRecord& e) {
-    DENSER_THROW(path, ": cannot write the run: ", e.what);
+    DENSER_THROW(ErrorCode::kInvalidArgument, path, ": cannot write the run: ", e.what);
   }
   AtomicFileWriter out(path);
   std::string buffer;
@@ -93,9 +93,9 @@ void write_trec_run(const std::string& path, const Run& run) {
         data_internal::check_id(qid, "query");
         data_internal::check_id(e.doc_id, "document");
       } catch (const BadRecord& bad) {
-        DENSER_THROW(path, ": cannot write the run: ", bad.what);
+        DENSER_THROW(ErrorCode::kInvalidArgument, path, ": cannot write the run: ", bad.what);
       }
-      DENSER_CHECK(!std::isnan(e.score), path, ": cannot write the run: score of document \"", e.doc_id,
+      DENSER_CHECK(!std::isnan(e.score), ErrorCode::kInvalidArgument, path, ": cannot write the run: score of document \"", e.doc_id,
                    "\" for query \"", qid, "\" is NaN; expected a number");
       buffer.append(qid).append(" Q0 ").append(e.doc_id).push_back(' ');
       buffer.append(std::to_string(i + 1)).push_back(' ');

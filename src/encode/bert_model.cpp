@@ -6,8 +6,8 @@
 #include <limits>
 
 #include "denser/common/error.h"
-#include "encode/small_rows_gemm.h"
-#include "encode/transformer_model.h"
+#include "small_rows_gemm.h"
+#include "transformer_model.h"
 
 namespace denser::encode_internal {
 namespace {
@@ -141,8 +141,8 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch:
   } else {
     positions = torch::arange(seq_len, ids.options().dtype(torch::kLong)).unsqueeze(0);
   }
-  DENSER_CHECK(positions.max().item<int64_t>() < config_.max_position_embeddings, "sequence of ", seq_len,
-               " tokens is longer than max_position_embeddings ", config_.max_position_embeddings, " allows");
+  DENSER_CHECK(positions.max().item<int64_t>() < config_.max_position_embeddings, ErrorCode::kTooLarge, "sequence of ",
+               seq_len, " tokens is longer than max_position_embeddings ", config_.max_position_embeddings, " allows");
   torch::Tensor x = word_embeddings_(ids) + position_embeddings_(positions) + token_type_embeddings_(type_ids);
   return torch::dropout(layer_norm_(x), config_.hidden_dropout_prob, is_training());
 }

@@ -61,9 +61,10 @@ std::string document_text(const Document& doc, bool with_titles) {
 
 CorpusEncodeStats encode_corpus(Encoder& encoder, DocumentReader& reader, EmbeddingsWriter& writer,
                                 const CorpusEncodeOptions& options) {
-  DENSER_CHECK(options.batch_size > 0, "encode_corpus: batch_size must be positive");
-  DENSER_CHECK(options.bucket_batches > 0, "encode_corpus: bucket_batches must be positive");
-  DENSER_CHECK(encoder.dim() > 0, "encode_corpus: the encoder reports dimension ", encoder.dim());
+  DENSER_CHECK(options.batch_size > 0, ErrorCode::kInvalidArgument, "encode_corpus: batch_size must be positive");
+  DENSER_CHECK(options.bucket_batches > 0, ErrorCode::kInvalidArgument,
+               "encode_corpus: bucket_batches must be positive");
+  DENSER_CHECK(encoder.dim() > 0, ErrorCode::kInternal, "encode_corpus: the encoder reports dimension ", encoder.dim());
   const auto start = std::chrono::steady_clock::now();
   const size_t bucket_docs = options.batch_size * options.bucket_batches;
   auto progress = make_progress("encoding", reader.total_bytes(), "B");

@@ -1,4 +1,4 @@
-#include "encode/encoder_tokenizer.h"
+#include "encoder_tokenizer.h"
 
 #include "denser/text/wordpiece.h"
 

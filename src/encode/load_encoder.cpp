@@ -16,14 +16,14 @@ std::unique_ptr<Encoder> load_encoder(const std::string& name_or_dir, const Enco
   if (!file_exists(config_path) && file_exists(dir + "/modules.json")) {
     return load_transformer_encoder(dir, options);  // sentence-transformers, weights in a module folder
   }
-  DENSER_CHECK(file_exists(config_path), dir, ": not a model directory (no config.json)");
+  DENSER_CHECK(file_exists(config_path), ErrorCode::kNotFound, dir, ": not a model directory (no config.json)");
   auto config = nlohmann::json::parse(read_file(config_path), nullptr, false);
-  DENSER_CHECK(config.is_object(), config_path, ": expected a JSON object");
+  DENSER_CHECK(config.is_object(), ErrorCode::kCorrupt, config_path, ": expected a JSON object");
   auto it = config.find("model_type");
   std::string model_type = it != config.end() && it->is_string() ? it->get<std::string>() : "";
   if (model_type == "bert" || model_type == "roberta") return load_transformer_encoder(dir, options);
   if (model_type == "denser-ngram") return load_ngram_encoder(dir, options);
-  DENSER_THROW(config_path, ": unknown model_type \"", model_type,
+  DENSER_THROW(ErrorCode::kUnsupported, config_path, ": unknown model_type \"", model_type,
                "\" (expected \"bert\", \"roberta\" or \"denser-ngram\")");
 }
 

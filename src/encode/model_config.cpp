@@ -26,14 +26,16 @@ void read_field(const json& obj, const char* key, T& out, const std::string& whe
   } else {
     ok = it->is_string();
   }
-  DENSER_CHECK(ok, where, ": field \"", key, "\" has the wrong type (", it->type_name(), ")");
+  DENSER_CHECK(ok, ErrorCode::kCorrupt, where, ": field \"", key, "\" has the wrong type (", it->type_name(), ")");
   out = it->get<T>();
 }
 
 }  // namespace
 
 void ModelConfig::validate(const std::string& where) const {
-  auto bad = [&](const char* field, const auto& detail) { DENSER_THROW(where, ": ", field, " ", detail); };
+  auto bad = [&](const char* field, const auto& detail) {
+    DENSER_THROW(ErrorCode::kCorrupt, where, ": ", field, " ", detail);
+  };
   if (model_type != "bert" && model_type != "roberta") bad("model_type", str("\"", model_type, "\" is not \"bert\" or \"roberta\""));
   if (hidden_act != "gelu") bad("hidden_act", str("\"", hidden_act, "\" is not supported (only exact \"gelu\")"));
   if (pooling != "cls" && pooling != "mean" && pooling != "max")
@@ -82,10 +84,11 @@ std::string ModelConfig::to_json() const {
 
 ModelConfig ModelConfig::from_json(std::string_view text, const std::string& where) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  DENSER_CHECK(!j.is_discarded(), where, ": not valid JSON");
-  DENSER_CHECK(j.is_object(), where, ": expected a JSON object at the top level");
+  DENSER_CHECK(!j.is_discarded(), ErrorCode::kCorrupt, where, ": not valid JSON");
+  DENSER_CHECK(j.is_object(), ErrorCode::kCorrupt, where, ": expected a JSON object at the top level");
   ModelConfig c;
-  DENSER_CHECK(j.contains("model_type"), where, ": no \"model_type\" (expected \"bert\" or \"roberta\")");
+  DENSER_CHECK(j.contains("model_type"), ErrorCode::kCorrupt, where,
+               ": no \"model_type\" (expected \"bert\" or \"roberta\")");
   read_field(j, "model_type", c.model_type, where);
   if (c.is_roberta()) {  // RobertaConfig's defaults differ from BertConfig's
     c.pad_token_id = 1;
@@ -108,10 +111,10 @@ ModelConfig ModelConfig::from_json(std::string_view text, const std::string& whe
   read_field(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob, where);
   std::string position_type = "absolute";
   read_field(j, "position_embedding_type", position_type, where);
-  DENSER_CHECK(position_type == "absolute", where, ": position_embedding_type \"", position_type,
-               "\" is not supported (only \"absolute\")");
+  DENSER_CHECK(position_type == "absolute", ErrorCode::kUnsupported, where, ": position_embedding_type \"",
+               position_type, "\" is not supported (only \"absolute\")");
   if (auto it = j.find("denser"); it != j.end()) {
-    DENSER_CHECK(it->is_object(), where, ": \"denser\" must be an object");
+    DENSER_CHECK(it->is_object(), ErrorCode::kCorrupt, where, ": \"denser\" must be an object");
     read_field(*it, "pooling", c.pooling, where);
     read_field(*it, "ance_head", c.ance_head, where);
     read_field(*it, "output_dim", c.output_dim, where);
@@ -139,7 +142,7 @@ ModelConfig ModelConfig::preset(std::string_view name, std::string_view model_ty
   } else if (name == "base") {
     c.num_hidden_layers = 12, c.hidden_size = 768, c.num_attention_heads = 12, c.intermediate_size = 3072;
   } else {
-    DENSER_THROW("unknown model preset \"", name, "\" (expected tiny, small or base)");
+    DENSER_THROW(ErrorCode::kInvalidArgument, "unknown model preset \"", name, "\" (expected tiny, small or base)");
   }
   c.model_type = std::string(model_type);
   c.vocab_size = vocab_size;

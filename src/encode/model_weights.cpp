@@ -7,7 +7,7 @@
 #include "denser/common/io.h"
 #include "denser/common/log.h"
 #include "denser/encode/safetensors.h"
-#include "encode/transformer_model.h"
+#include "transformer_model.h"
 
 namespace denser::encode_internal {
 namespace {
@@ -90,7 +90,7 @@ void load_parameters(TransformerNet& net, const SafeTensorsFile& file) {
   list("missing tensors", missing);
   list("wrong shapes", wrong_shape);
   list("unexpected tensors", unexpected);
-  DENSER_THROW(message);
+  DENSER_THROW(ErrorCode::kCorrupt, message);
 }
 
 void save_parameters(const torch::nn::Module& module, const std::string& path) {

@@ -38,10 +38,10 @@ bool has_kind(const json& value, Kind kind) {
 }  // namespace
 
 void NgramConfig::validate(const std::string& where) const {
-  DENSER_CHECK(num_buckets > 0, where, ": num_buckets must be positive, got ", num_buckets);
-  DENSER_CHECK(embedding_dim > 0, where, ": embedding_dim must be positive, got ", embedding_dim);
-  DENSER_CHECK(output_dim >= 0, where, ": output_dim must not be negative, got ", output_dim);
-  DENSER_CHECK(initializer_range >= 0, where, ": initializer_range must not be negative, got ",
+  DENSER_CHECK(num_buckets > 0, ErrorCode::kCorrupt, where, ": num_buckets must be positive, got ", num_buckets);
+  DENSER_CHECK(embedding_dim > 0, ErrorCode::kCorrupt, where, ": embedding_dim must be positive, got ", embedding_dim);
+  DENSER_CHECK(output_dim >= 0, ErrorCode::kCorrupt, where, ": output_dim must not be negative, got ", output_dim);
+  DENSER_CHECK(initializer_range >= 0, ErrorCode::kCorrupt, where, ": initializer_range must not be negative, got ",
                initializer_range);
 }
 
@@ -64,20 +64,21 @@ std::string NgramConfig::to_json() const {
 
 NgramConfig NgramConfig::from_json(std::string_view text, const std::string& where) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  DENSER_CHECK(!j.is_discarded(), where, ": not valid JSON");
-  DENSER_CHECK(j.is_object(), where, ": expected a JSON object at the top level");
+  DENSER_CHECK(!j.is_discarded(), ErrorCode::kCorrupt, where, ": not valid JSON");
+  DENSER_CHECK(j.is_object(), ErrorCode::kCorrupt, where, ": expected a JSON object at the top level");
   for (const auto& [key, kind] : kFields) {
     auto it = j.find(key);
-    DENSER_CHECK(it == j.end() || has_kind(*it, kind), where, ": \"", key, "\" has the wrong JSON type (",
-                 it->type_name(), ")");
+    DENSER_CHECK(it == j.end() || has_kind(*it, kind), ErrorCode::kCorrupt, where, ": \"", key,
+                 "\" has the wrong JSON type (", it->type_name(), ")");
   }
   std::string model_type = j.value("model_type", std::string());
-  DENSER_CHECK(model_type == kModelType, where, ": model_type is \"", model_type, "\", expected \"", kModelType,
-               "\"");
+  DENSER_CHECK(model_type == kModelType, ErrorCode::kCorrupt, where, ": model_type is \"", model_type,
+               "\", expected \"", kModelType, "\"");
   std::string hash = j.value("hash", std::string(kHash));
-  DENSER_CHECK(hash == kHash, where, ": hash \"", hash, "\" is not supported (only \"", kHash, "\")");
+  DENSER_CHECK(hash == kHash, ErrorCode::kUnsupported, where, ": hash \"", hash, "\" is not supported (only \"", kHash,
+               "\")");
   std::string tokenizer = j.value("tokenizer", std::string("bm25-analyzer"));
-  DENSER_CHECK(tokenizer == "bm25-analyzer", where, ": tokenizer \"", tokenizer,
+  DENSER_CHECK(tokenizer == "bm25-analyzer", ErrorCode::kUnsupported, where, ": tokenizer \"", tokenizer,
                "\" is not supported (only \"bm25-analyzer\")");
   NgramConfig c;
   c.num_buckets = j.value("num_buckets", c.num_buckets);

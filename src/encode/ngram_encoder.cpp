@@ -1,4 +1,4 @@
-#include "encode/ngram_encoder.h"
+#include "ngram_encoder.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -10,9 +10,9 @@
 #include "denser/common/io.h"
 #include "denser/common/parallel.h"
 #include "denser/encode/safetensors.h"
-#include "encode/transformer_encoder.h"  // resolve_device
-#include "encode/torch_threads.h"
-#include "encode/transformer_model.h"    // save_parameters, parameters_crc
+#include "transformer_encoder.h"  // resolve_device
+#include "torch_threads.h"
+#include "transformer_model.h"    // save_parameters, parameters_crc
 
 namespace denser::encode_internal {
 namespace {
@@ -80,8 +80,10 @@ void NgramNetImpl::set_sparse_gradients(bool sparse) {
 NgramEncoder::NgramEncoder(NgramConfig config, NgramNet net, const EncodeOptions& options)
     : config_(std::move(config)), net_(std::move(net)), options_(options), device_(resolve_device(options.device)) {
   config_.validate("n-gram model config");
-  DENSER_CHECK(options_.batch_size > 0, "encode: batch_size must be positive, got ", options_.batch_size);
-  DENSER_CHECK(options_.num_threads >= 0, "encode: num_threads must not be negative, got ", options_.num_threads);
+  DENSER_CHECK(options_.batch_size > 0, ErrorCode::kInvalidArgument, "encode: batch_size must be positive, got ",
+               options_.batch_size);
+  DENSER_CHECK(options_.num_threads >= 0, ErrorCode::kInvalidArgument, "encode: num_threads must not be negative, got ",
+               options_.num_threads);
   net_->to(device_);
   net_->eval();
 }
@@ -92,7 +94,8 @@ BucketBatch NgramEncoder::featurize(std::span<const std::string_view> texts) con
 
 void NgramEncoder::encode(std::span<const std::string_view> texts, std::span<float> out, bool query) {
   size_t n = texts.size(), d = static_cast<size_t>(dim());
-  DENSER_CHECK(out.size() == n * d, "encode: output holds ", out.size(), " floats, expected ", n, " x ", d);
+  DENSER_CHECK(out.size() == n * d, ErrorCode::kInvalidArgument, "encode: output holds ", out.size(),
+               " floats, expected ", n, " x ", d);
   if (n == 0) return;
   set_torch_threads(options_.num_threads);
   std::vector<std::vector<int64_t>> rows = bucket_rows(texts, config_, options_.num_threads);
@@ -137,7 +140,7 @@ std::unique_ptr<Encoder> NgramEncoder::clone() const {
 void NgramEncoder::save(const std::string& dir) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  DENSER_CHECK(!ec, dir, ": cannot create the model directory: ", ec.message());
+  DENSER_CHECK(!ec, ErrorCode::kUnavailable, dir, ": cannot create the model directory: ", ec.message());
   write_file_atomic(dir + "/config.json", config_.to_json());
   save_parameters(*net_, dir + "/model.safetensors");
 }
@@ -173,7 +176,8 @@ void load_weights(NgramNet& net, const SafeTensorsFile& file) {
   }
   for (const auto& [name, view] : file.tensors())
     if (params.find(name) == nullptr) problems += "\n  unexpected tensor " + name + " " + shape_text(view.shape);
-  DENSER_CHECK(problems.empty(), file.path(), ": does not match config.json (n-gram model):", problems);
+  DENSER_CHECK(problems.empty(), ErrorCode::kCorrupt, file.path(), ": does not match config.json (n-gram model):",
+               problems);
 }
 
 }  // namespace
@@ -192,7 +196,7 @@ std::unique_ptr<Encoder> create_ngram_encoder(const NgramConfig& config, const E
 std::unique_ptr<Encoder> load_ngram_encoder(const std::string& dir, const EncodeOptions& options) {
   using namespace encode_internal;
   std::string config_path = dir + "/config.json";
-  DENSER_CHECK(file_exists(config_path), dir, ": not a model directory (no config.json)");
+  DENSER_CHECK(file_exists(config_path), ErrorCode::kNotFound, dir, ": not a model directory (no config.json)");
   NgramConfig config = NgramConfig::from_json(read_file(config_path), config_path);
   NgramNet net(config);
   load_weights(net, SafeTensorsFile::open(dir + "/model.safetensors"));

@@ -57,20 +57,21 @@ json parse_header(const std::string& path, const char* begin, const char* end) {
   try {
     header = json::parse(begin, end, on_event);
   } catch (const json::exception& e) {
-    DENSER_THROW(path, ": header is not valid JSON (expected a JSON object in bytes 8..",
+    DENSER_THROW(ErrorCode::kCorrupt, path, ": header is not valid JSON (expected a JSON object in bytes 8..",
                  8 + (end - begin), "): ", e.what());
   }
-  DENSER_CHECK(duplicate.empty(), path, ": tensor '", duplicate, "': name appears twice in the header (expected unique names)");
-  DENSER_CHECK(header.is_object(), path, ": header is a JSON ", header.type_name(), " (expected an object of tensors)");
+  DENSER_CHECK(duplicate.empty(), ErrorCode::kCorrupt, path, ": tensor '", duplicate, "': name appears twice in the header (expected unique names)");
+  DENSER_CHECK(header.is_object(), ErrorCode::kCorrupt, path, ": header is a JSON ", header.type_name(),
+               " (expected an object of tensors)");
   return header;
 }
 
 std::map<std::string, std::string> parse_metadata(const std::string& path, const json& value) {
-  DENSER_CHECK(value.is_object(), path, ": __metadata__ is a JSON ", value.type_name(),
+  DENSER_CHECK(value.is_object(), ErrorCode::kCorrupt, path, ": __metadata__ is a JSON ", value.type_name(),
                " (expected an object of strings)");
   std::map<std::string, std::string> metadata;
   for (const auto& [key, item] : value.items()) {
-    DENSER_CHECK(item.is_string(), path, ": __metadata__ '", key, "' is a JSON ", item.type_name(),
+    DENSER_CHECK(item.is_string(), ErrorCode::kCorrupt, path, ": __metadata__ '", key, "' is a JSON ", item.type_name(),
                  " (expected a string)");
     metadata.emplace(key, item.get<std::string>());
   }
@@ -79,25 +80,27 @@ std::map<std::string, std::string> parse_metadata(const std::string& path, const
 
 DType parse_dtype(const std::string& where, const json& entry) {
   const auto it = entry.find("dtype");
-  DENSER_CHECK(it != entry.end(), where, "no \"dtype\" (expected ", kExpectedDTypes, ")");
-  DENSER_CHECK(it->is_string(), where, "\"dtype\" is a JSON ", it->type_name(), " (expected ", kExpectedDTypes, ")");
+  DENSER_CHECK(it != entry.end(), ErrorCode::kCorrupt, where, "no \"dtype\" (expected ", kExpectedDTypes, ")");
+  DENSER_CHECK(it->is_string(), ErrorCode::kCorrupt, where, "\"dtype\" is a JSON ", it->type_name(), " (expected ",
+               kExpectedDTypes, ")");
   const auto& name = it->get_ref<const std::string&>();
   for (const auto& [text, dtype] : kDTypes) {
     if (name == text) return dtype;
   }
-  DENSER_THROW(where, "unsupported dtype '", name, "' (expected ", kExpectedDTypes, ")");
+  DENSER_THROW(ErrorCode::kUnsupported, where, "unsupported dtype '", name, "' (expected ", kExpectedDTypes, ")");
 }
 
 /// Reads a JSON array of unsigned integers named key (each <= INT64_MAX).
 std::vector<uint64_t> parse_uints(const std::string& where, const json& entry, const char* key) {
   const auto it = entry.find(key);
-  DENSER_CHECK(it != entry.end(), where, "no \"", key, "\" (expected an array of non-negative integers)");
-  DENSER_CHECK(it->is_array(), where, "\"", key, "\" is a JSON ", it->type_name(),
+  DENSER_CHECK(it != entry.end(), ErrorCode::kCorrupt, where, "no \"", key,
+               "\" (expected an array of non-negative integers)");
+  DENSER_CHECK(it->is_array(), ErrorCode::kCorrupt, where, "\"", key, "\" is a JSON ", it->type_name(),
                " (expected an array of non-negative integers)");
   std::vector<uint64_t> values;
   for (const auto& v : *it) {
-    DENSER_CHECK(v.is_number_unsigned() && v.get<uint64_t>() <= uint64_t{std::numeric_limits<int64_t>::max()}, where,
-                 "\"", key, "\" holds ", v.dump(), " (expected non-negative integers)");
+    DENSER_CHECK(v.is_number_unsigned() && v.get<uint64_t>() <= uint64_t{std::numeric_limits<int64_t>::max()},
+                 ErrorCode::kCorrupt, where, "\"", key, "\" holds ", v.dump(), " (expected non-negative integers)");
     values.push_back(v.get<uint64_t>());
   }
   return values;
@@ -115,14 +118,14 @@ void check_ranges(const std::string& path, std::vector<Range> ranges, uint64_t d
             [](const Range& a, const Range& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   uint64_t expected = 0;
   for (const auto& r : ranges) {
-    DENSER_CHECK(r.begin >= expected, path, ": tensor '", *r.name, "': data_offsets [", r.begin, ", ", r.end,
-                 "] overlap the previous tensor (expected to start at ", expected, ")");
-    DENSER_CHECK(r.begin == expected, path, ": tensor '", *r.name, "': data_offsets [", r.begin, ", ", r.end,
-                 "] leave a gap of ", r.begin - expected, " bytes (expected to start at ", expected, ")");
+    DENSER_CHECK(r.begin >= expected, ErrorCode::kCorrupt, path, ": tensor '", *r.name, "': data_offsets [", r.begin,
+                 ", ", r.end, "] overlap the previous tensor (expected to start at ", expected, ")");
+    DENSER_CHECK(r.begin == expected, ErrorCode::kCorrupt, path, ": tensor '", *r.name, "': data_offsets [", r.begin,
+                 ", ", r.end, "] leave a gap of ", r.begin - expected, " bytes (expected to start at ", expected, ")");
     expected = r.end;
   }
-  DENSER_CHECK(expected == data_size, path, ": the tensors cover ", expected, " bytes of the ", data_size,
-               "-byte data region (expected no trailing bytes)");
+  DENSER_CHECK(expected == data_size, ErrorCode::kCorrupt, path, ": the tensors cover ", expected, " bytes of the ",
+               data_size, "-byte data region (expected no trailing bytes)");
 }
 
 /// `"denser.crc32c":"` as it appears in the compact JSON the writer produces; the 8 hex
@@ -141,17 +144,17 @@ uint32_t file_crc(const uint8_t* bytes, size_t size, size_t digits_at) {
 void verify_crc(const std::string& path, const std::string& stored, const uint8_t* bytes, size_t size,
                 std::string_view header) {
   const bool well_formed = stored.size() == 8 && stored.find_first_not_of("0123456789abcdef") == std::string::npos;
-  DENSER_CHECK(well_formed, path, ": __metadata__ '", kSafeTensorsCrcKey, "' is '", stored,
+  DENSER_CHECK(well_formed, ErrorCode::kCorrupt, path, ": __metadata__ '", kSafeTensorsCrcKey, "' is '", stored,
                "' (expected 8 lowercase hex digits)");
   const std::string pattern = crc_pattern();
   const size_t at = header.find(pattern);
-  DENSER_CHECK(at != std::string_view::npos && header.find(pattern, at + 1) == std::string_view::npos, path,
-               ": __metadata__ '", kSafeTensorsCrcKey, "' is not written exactly once in compact form ",
-               "(expected a header written by denser)");
+  DENSER_CHECK(at != std::string_view::npos && header.find(pattern, at + 1) == std::string_view::npos,
+               ErrorCode::kCorrupt, path, ": __metadata__ '", kSafeTensorsCrcKey,
+               "' is not written exactly once in compact form ", "(expected a header written by denser)");
   const size_t digits_at = 8 + at + pattern.size();  // file offset of the 8 hex digits
   const std::string computed = hex32(file_crc(bytes, size, digits_at));
-  DENSER_CHECK(computed == stored, path, ": checksum mismatch (stored ", stored, ", computed ", computed,
-               "): the file is corrupt");
+  DENSER_CHECK(computed == stored, ErrorCode::kCorrupt, path, ": checksum mismatch (stored ", stored, ", computed ",
+               computed, "): the file is corrupt");
 }
 
 /// Validates one tensor entry against the data region [data, data + data_size); sets begin
@@ -159,24 +162,26 @@ void verify_crc(const std::string& path, const std::string& stored, const uint8_
 TensorView parse_entry(const std::string& path, const std::string& name, const json& entry, const uint8_t* data,
                        uint64_t data_size, uint64_t& begin) {
   const std::string where = str(path, ": tensor '", name, "': ");
-  DENSER_CHECK(entry.is_object(), where, "entry is a JSON ", entry.type_name(),
+  DENSER_CHECK(entry.is_object(), ErrorCode::kCorrupt, where, "entry is a JSON ", entry.type_name(),
                " (expected an object with dtype, shape, data_offsets)");
   TensorView view;
   view.name = name;
   view.dtype = parse_dtype(where, entry);
   uint64_t num_bytes = dtype_size(view.dtype);
   for (uint64_t d : parse_uints(where, entry, "shape")) {
-    DENSER_CHECK(!mul_overflows(num_bytes, d, num_bytes) && num_bytes <= data_size, where, "shape ",
-                 entry.at("shape").dump(), " needs more bytes than the ", data_size, "-byte data region holds");
+    DENSER_CHECK(!mul_overflows(num_bytes, d, num_bytes) && num_bytes <= data_size, ErrorCode::kCorrupt, where,
+                 "shape ", entry.at("shape").dump(), " needs more bytes than the ", data_size,
+                 "-byte data region holds");
     view.shape.push_back(static_cast<int64_t>(d));
   }
   const auto offsets = parse_uints(where, entry, "data_offsets");
-  DENSER_CHECK(offsets.size() == 2, where, "data_offsets has ", offsets.size(), " values (expected [begin, end])");
+  DENSER_CHECK(offsets.size() == 2, ErrorCode::kCorrupt, where, "data_offsets has ", offsets.size(),
+               " values (expected [begin, end])");
   begin = offsets[0];
   const uint64_t end = offsets[1];
-  DENSER_CHECK(begin <= end && end <= data_size, where, "data_offsets [", begin, ", ", end,
+  DENSER_CHECK(begin <= end && end <= data_size, ErrorCode::kCorrupt, where, "data_offsets [", begin, ", ", end,
                "] (expected 0 <= begin <= end <= ", data_size, ", the data region's size)");
-  DENSER_CHECK(end - begin == num_bytes, where, "data_offsets [", begin, ", ", end, "] hold ", end - begin,
+  DENSER_CHECK(end - begin == num_bytes, ErrorCode::kCorrupt, where, "data_offsets [", begin, ", ", end, "] hold ", end - begin,
                " bytes (expected ", num_bytes, " for ", dtype_name(view.dtype), " shape ", entry.at("shape").dump(), ")");
   view.data = data + begin;
   view.num_bytes = static_cast<size_t>(num_bytes);
@@ -225,7 +230,7 @@ std::vector<float> TensorView::to_float() const {
       }
       break;
     default:
-      DENSER_THROW("tensor '", name, "': dtype ", dtype_name(dtype), " cannot be converted to float (expected F32, F16 or BF16)");
+      DENSER_THROW(ErrorCode::kUnsupported, "tensor '", name, "': dtype ", dtype_name(dtype), " cannot be converted to float (expected F32, F16 or BF16)");
   }
   return out;
 }
@@ -235,13 +240,14 @@ SafeTensorsFile SafeTensorsFile::open(const std::string& path) {
   f.file_ = MappedFile::open(path);
   const uint8_t* bytes = f.file_.data();
   const uint64_t size = f.file_.size();
-  DENSER_CHECK(size >= 8, path, ": truncated: ", size, " bytes (expected at least the 8-byte header length)");
+  DENSER_CHECK(size >= 8, ErrorCode::kCorrupt, path, ": truncated: ", size,
+               " bytes (expected at least the 8-byte header length)");
   const uint64_t header_size = read_le64(bytes);
-  DENSER_CHECK(header_size <= kSafeTensorsMaxHeaderBytes, path, ": header length ", header_size,
+  DENSER_CHECK(header_size <= kSafeTensorsMaxHeaderBytes, ErrorCode::kCorrupt, path, ": header length ", header_size,
                " is too large (expected at most ", kSafeTensorsMaxHeaderBytes, " bytes)");
-  DENSER_CHECK(header_size <= size - 8, path, ": truncated: header length ", header_size, " but only ", size - 8,
-               " bytes follow the length field");
-  DENSER_CHECK(header_size >= 2 && bytes[8] == '{', path,
+  DENSER_CHECK(header_size <= size - 8, ErrorCode::kCorrupt, path, ": truncated: header length ", header_size,
+               " but only ", size - 8, " bytes follow the length field");
+  DENSER_CHECK(header_size >= 2 && bytes[8] == '{', ErrorCode::kCorrupt, path,
                ": header does not start with '{' at byte 8 (expected a JSON object)");
   const auto* text = reinterpret_cast<const char*>(bytes + 8);
   const json header = parse_header(path, text, text + header_size);
@@ -264,10 +270,11 @@ SafeTensorsFile SafeTensorsFile::open(const std::string& path) {
   // Two keys, so that one flipped bit cannot silently remove the checksum: a file that
   // names its checksum algorithm must carry the checksum, and the checksum covers both.
   if (const auto it = f.metadata_.find(kSafeTensorsChecksumKey); it != f.metadata_.end()) {
-    DENSER_CHECK(it->second == "crc32c", path, ": __metadata__ '", kSafeTensorsChecksumKey, "' is '", it->second,
-                 "' (expected crc32c)");
-    DENSER_CHECK(f.metadata_.count(kSafeTensorsCrcKey) != 0, path, ": __metadata__ '", kSafeTensorsCrcKey,
-                 "' is missing although '", kSafeTensorsChecksumKey, "' is set: the file is corrupt");
+    DENSER_CHECK(it->second == "crc32c", ErrorCode::kCorrupt, path, ": __metadata__ '", kSafeTensorsChecksumKey,
+                 "' is '", it->second, "' (expected crc32c)");
+    DENSER_CHECK(f.metadata_.count(kSafeTensorsCrcKey) != 0, ErrorCode::kCorrupt, path, ": __metadata__ '",
+                 kSafeTensorsCrcKey, "' is missing although '", kSafeTensorsChecksumKey,
+                 "' is set: the file is corrupt");
   }
   if (const auto it = f.metadata_.find(kSafeTensorsCrcKey); it != f.metadata_.end()) {
     verify_crc(path, it->second, bytes, static_cast<size_t>(size), {text, static_cast<size_t>(header_size)});
@@ -291,7 +298,8 @@ const TensorView& SafeTensorsFile::get(const std::string& name) const {
       }
       names += names.empty() ? n : ", " + n;
     }
-    DENSER_THROW(path(), ": tensor '", name, "' not found (the file has ", tensors_.size(), " tensors: ", names, ")");
+    DENSER_THROW(ErrorCode::kNotFound, path(), ": tensor '", name, "' not found (the file has ", tensors_.size(),
+                 " tensors: ", names, ")");
   }
   return *view;
 }
@@ -308,14 +316,18 @@ void write_safetensors(const std::string& path, const std::vector<TensorToWrite>
   for (size_t i = 0; i < sorted.size(); ++i) {
     const TensorToWrite& t = *sorted[i];
     const std::string where = str(path, ": tensor '", t.name, "': ");
-    DENSER_CHECK(!t.name.empty() && t.name != kMetadataKey, where, "reserved or empty name (expected a tensor name)");
-    DENSER_CHECK(i == 0 || sorted[i - 1]->name != t.name, where, "name given twice (expected unique names)");
+    DENSER_CHECK(!t.name.empty() && t.name != kMetadataKey, ErrorCode::kInvalidArgument, where,
+                 "reserved or empty name (expected a tensor name)");
+    DENSER_CHECK(i == 0 || sorted[i - 1]->name != t.name, ErrorCode::kInvalidArgument, where,
+                 "name given twice (expected unique names)");
     uint64_t num_bytes = dtype_size(t.dtype);
     for (int64_t d : t.shape) {
-      DENSER_CHECK(d >= 0 && !mul_overflows(num_bytes, static_cast<uint64_t>(d), num_bytes), where,
-                   "bad dimension ", d, " (expected non-negative dims whose product fits in memory)");
+      DENSER_CHECK(d >= 0 && !mul_overflows(num_bytes, static_cast<uint64_t>(d), num_bytes),
+                   ErrorCode::kInvalidArgument, where, "bad dimension ", d,
+                   " (expected non-negative dims whose product fits in memory)");
     }
-    DENSER_CHECK(num_bytes == 0 || t.data != nullptr, where, "no data for ", num_bytes, " bytes");
+    DENSER_CHECK(num_bytes == 0 || t.data != nullptr, ErrorCode::kInvalidArgument, where, "no data for ", num_bytes,
+                 " bytes");
     header[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + num_bytes}}};
     sizes.push_back(num_bytes);
     offset += num_bytes;

@@ -22,9 +22,9 @@ constexpr const char* kPooling = "sentence_transformers.models.Pooling";
 constexpr const char* kNormalize = "sentence_transformers.models.Normalize";
 
 json read_json(const std::string& path) {
-  DENSER_CHECK(file_exists(path), path, ": missing (the sentence-transformers layout needs it)");
+  DENSER_CHECK(file_exists(path), ErrorCode::kNotFound, path, ": missing (the sentence-transformers layout needs it)");
   json j = json::parse(read_file(path), nullptr, /*allow_exceptions=*/false);
-  DENSER_CHECK(!j.is_discarded(), path, ": not valid JSON");
+  DENSER_CHECK(!j.is_discarded(), ErrorCode::kCorrupt, path, ": not valid JSON");
   return j;
 }
 
@@ -33,7 +33,7 @@ std::string join(const std::string& dir, const std::string& sub) { return sub.em
 bool flag(const json& obj, const char* key, const std::string& where) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return false;
-  DENSER_CHECK(it->is_boolean(), where, ": field \"", key, "\" must be true or false");
+  DENSER_CHECK(it->is_boolean(), ErrorCode::kCorrupt, where, ": field \"", key, "\" must be true or false");
   return it->get<bool>();
 }
 
@@ -41,19 +41,19 @@ bool flag(const json& obj, const char* key, const std::string& where) {
 // "pooling_mode" string as newer releases also accept.
 std::string read_pooling(const std::string& path, int64_t hidden_size) {
   const json j = read_json(path);
-  DENSER_CHECK(j.is_object(), path, ": expected a JSON object");
+  DENSER_CHECK(j.is_object(), ErrorCode::kCorrupt, path, ": expected a JSON object");
   if (auto it = j.find("word_embedding_dimension"); it != j.end()) {
-    DENSER_CHECK(it->is_number_integer() && it->get<int64_t>() == hidden_size, path,
+    DENSER_CHECK(it->is_number_integer() && it->get<int64_t>() == hidden_size, ErrorCode::kCorrupt, path,
                  ": field \"word_embedding_dimension\" is ", it->dump(), ", but the transformer's hidden_size is ",
                  hidden_size);
   }
   for (const char* unsupported : {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens",
                                   "pooling_mode_lasttoken"}) {
-    DENSER_CHECK(!flag(j, unsupported, path), path, ": field \"", unsupported,
+    DENSER_CHECK(!flag(j, unsupported, path), ErrorCode::kUnsupported, path, ": field \"", unsupported,
                  "\" is true; denser pools by cls, mean or max only");
   }
   if (auto it = j.find("include_prompt"); it != j.end() && !it->is_null()) {
-    DENSER_CHECK(it->is_boolean() && it->get<bool>(), path,
+    DENSER_CHECK(it->is_boolean() && it->get<bool>(), ErrorCode::kUnsupported, path,
                  ": field \"include_prompt\" false is not supported (prompts are not used)");
   }
   std::vector<std::string> modes;
@@ -64,10 +64,11 @@ std::string read_pooling(const std::string& path, int64_t hidden_size) {
     if (auto it = j.find("pooling_mode"); it != j.end() && it->is_string()) {
       std::string mode = it->get<std::string>();
       if (mode == "cls" || mode == "mean" || mode == "max") modes.push_back(mode);
-      DENSER_CHECK(!modes.empty(), path, ": field \"pooling_mode\" \"", mode, "\" is not cls, mean or max");
+      DENSER_CHECK(!modes.empty(), ErrorCode::kUnsupported, path, ": field \"pooling_mode\" \"", mode,
+                   "\" is not cls, mean or max");
     }
   }
-  DENSER_CHECK(modes.size() == 1, path, ": exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens and ",
+  DENSER_CHECK(modes.size() == 1, ErrorCode::kUnsupported, path, ": exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens and ",
                "pooling_mode_max_tokens must be true (", modes.size(), " are); concatenated poolings are not supported");
   return modes[0];
 }
@@ -76,9 +77,9 @@ std::string read_pooling(const std::string& path, int64_t hidden_size) {
 void read_sentence_bert_config(const std::string& path, ModelConfig& config) {
   if (!file_exists(path)) return;  // optional: the tokenizer's own limits apply
   const json j = read_json(path);
-  DENSER_CHECK(j.is_object(), path, ": expected a JSON object");
+  DENSER_CHECK(j.is_object(), ErrorCode::kCorrupt, path, ": expected a JSON object");
   if (auto it = j.find("max_seq_length"); it != j.end() && !it->is_null()) {
-    DENSER_CHECK(it->is_number_integer() && it->get<int64_t>() >= 2, path,
+    DENSER_CHECK(it->is_number_integer() && it->get<int64_t>() >= 2, ErrorCode::kCorrupt, path,
                  ": field \"max_seq_length\" must be an integer >= 2, got ", it->dump());
     config.max_seq_length = it->get<int64_t>();
   }
@@ -92,7 +93,7 @@ void read_sentence_bert_config(const std::string& path, ModelConfig& config) {
       json t = json::parse(read_file(tokenizer_config), nullptr, false);
       tokenizer_lowercases = t.is_object() && t.value("do_lower_case", false);
     }
-    DENSER_CHECK(tokenizer_lowercases, path,
+    DENSER_CHECK(tokenizer_lowercases, ErrorCode::kUnsupported, path,
                  ": field \"do_lower_case\" true over a tokenizer that does not lowercase is not supported");
   }
 }
@@ -103,11 +104,11 @@ void read_similarity(const std::string& path, const ModelConfig& config) {
   const json j = read_json(path);
   auto it = j.find("similarity_fn_name");
   if (!j.is_object() || it == j.end() || it->is_null()) return;
-  DENSER_CHECK(it->is_string(), path, ": field \"similarity_fn_name\" must be a string");
+  DENSER_CHECK(it->is_string(), ErrorCode::kCorrupt, path, ": field \"similarity_fn_name\" must be a string");
   const std::string name = it->get<std::string>();
-  DENSER_CHECK(name == "cosine" || name == "dot", path, ": field \"similarity_fn_name\" \"", name,
-               "\" is not supported (cosine or dot)");
-  DENSER_CHECK(name == "dot" || config.normalize, path,
+  DENSER_CHECK(name == "cosine" || name == "dot", ErrorCode::kUnsupported, path, ": field \"similarity_fn_name\" \"",
+               name, "\" is not supported (cosine or dot)");
+  DENSER_CHECK(name == "dot" || config.normalize, ErrorCode::kUnsupported, path,
                ": similarity \"cosine\" without a Normalize module is not supported (add 2_Normalize to modules.json)");
 }
 
@@ -120,20 +121,21 @@ ModelConfig ModelConfig::load_dir(const std::string& dir, std::string* weights_d
     return load(dir + "/config.json");
   }
   const json modules = read_json(modules_path);
-  DENSER_CHECK(modules.is_array() && !modules.empty(), modules_path, ": expected a non-empty JSON array of modules");
+  DENSER_CHECK(modules.is_array() && !modules.empty(), ErrorCode::kCorrupt, modules_path,
+               ": expected a non-empty JSON array of modules");
   std::vector<std::pair<std::string, std::string>> steps;  // (type, path)
   for (size_t i = 0; i < modules.size(); ++i) {
     const json& m = modules[i];
-    DENSER_CHECK(m.is_object() && m.contains("type") && m["type"].is_string(), modules_path, ": module ", i,
-                 " has no \"type\" string");
+    DENSER_CHECK(m.is_object() && m.contains("type") && m["type"].is_string(), ErrorCode::kCorrupt, modules_path,
+                 ": module ", i, " has no \"type\" string");
     std::string path = m.value("path", std::string());
-    DENSER_CHECK(path.find("..") == std::string::npos && (path.empty() || path[0] != '/'), modules_path, ": module ",
-                 i, " has path \"", path, "\" outside the model directory");
+    DENSER_CHECK(path.find("..") == std::string::npos && (path.empty() || path[0] != '/'), ErrorCode::kCorrupt,
+                 modules_path, ": module ", i, " has path \"", path, "\" outside the model directory");
     steps.emplace_back(m["type"].get<std::string>(), path);
   }
   const auto& [first_type, transformer_path] = steps[0];
-  DENSER_CHECK(first_type == kTransformer, modules_path, ": module 0 has type \"", first_type, "\", expected ",
-               kTransformer);
+  DENSER_CHECK(first_type == kTransformer, ErrorCode::kUnsupported, modules_path, ": module 0 has type \"", first_type,
+               "\", expected ", kTransformer);
   const std::string model_dir = join(dir, transformer_path);
   ModelConfig config = load(model_dir + "/config.json");
   config.sentence_transformers = true;
@@ -150,11 +152,11 @@ ModelConfig ModelConfig::load_dir(const std::string& dir, std::string* weights_d
     } else if (type == kNormalize && pooled && !config.normalize) {
       config.normalize = true;
     } else {
-      DENSER_THROW(modules_path, ": module ", i, " of type \"", type,
+      DENSER_THROW(ErrorCode::kUnsupported, modules_path, ": module ", i, " of type \"", type,
                    "\" is not supported here (denser runs Transformer, Pooling, then optionally Normalize)");
     }
   }
-  DENSER_CHECK(pooled, modules_path, ": no ", kPooling, " module after the Transformer");
+  DENSER_CHECK(pooled, ErrorCode::kUnsupported, modules_path, ": no ", kPooling, " module after the Transformer");
   read_sentence_bert_config(model_dir + "/sentence_bert_config.json", config);
   if (config.max_seq_length == 0 && transformer_path.empty()) {
     read_sentence_bert_config(dir + "/sentence_bert_config.json", config);
@@ -179,7 +181,7 @@ void ModelConfig::save_dir(const std::string& dir) const {
     if (std::string(sub) == "2_Normalize" && !normalize) continue;
     std::error_code ec;
     fs::create_directories(dir + "/" + sub, ec);
-    DENSER_CHECK(!ec, dir, "/", sub, ": cannot create the folder: ", ec.message());
+    DENSER_CHECK(!ec, ErrorCode::kUnavailable, dir, "/", sub, ": cannot create the folder: ", ec.message());
   }
   const json pooling_config = {{"word_embedding_dimension", hidden_size},
                                {"pooling_mode_cls_token", pooling == "cls"},

@@ -1,6 +1,6 @@
 // The kernels carry their own target("avx512f,fma") attribute, so the rest of the build
 // stays portable; small_rows_gemm checks the CPU before it calls them.
-#include "encode/small_rows_gemm.h"
+#include "small_rows_gemm.h"
 
 #include <immintrin.h>
 
@@ -70,8 +70,8 @@ bool small_rows_gemm_available() {
 void small_rows_gemm(const float* x, int64_t rows, int64_t k, const float* panels, int64_t n, const float* bias,
                      float* y) {
   DENSER_CHECK(rows >= 1 && rows <= kSmallGemmMaxRows && k >= 1 && n >= 1 && n % kSmallGemmPanel == 0,
-               "small_rows_gemm: bad shape ", rows, " x ", k, " by ", k, " x ", n);
-  DENSER_CHECK(small_rows_gemm_available(), "small_rows_gemm: this CPU lacks AVX-512F");
+               ErrorCode::kInternal, "small_rows_gemm: bad shape ", rows, " x ", k, " by ", k, " x ", n);
+  DENSER_CHECK(small_rows_gemm_available(), ErrorCode::kUnsupported, "small_rows_gemm: this CPU lacks AVX-512F");
   // Rows in blocks of at most 8 (a second block re-reads the weights, from the caches).
   for (int64_t r0 = 0; r0 < rows; r0 += 8) {
     const int64_t r = std::min<int64_t>(8, rows - r0);

@@ -1,4 +1,4 @@
-#include "encode/transformer_encoder.h"
+#include "transformer_encoder.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include "denser/common/log.h"
 #include "denser/encode/safetensors.h"
 #include "denser/encode/transformer.h"
-#include "encode/torch_threads.h"
+#include "torch_threads.h"
 
 namespace denser::encode_internal {
 namespace {
@@ -22,9 +22,11 @@ std::string hex8(uint32_t v) {
 }
 
 void check_options(const EncodeOptions& options) {
-  DENSER_CHECK(options.batch_size > 0, "encode: batch_size must be positive, got ", options.batch_size);
-  DENSER_CHECK(options.num_threads >= 0, "encode: num_threads must not be negative, got ", options.num_threads);
-  DENSER_CHECK(options.query_max_length >= 2 && options.document_max_length >= 2,
+  DENSER_CHECK(options.batch_size > 0, ErrorCode::kInvalidArgument, "encode: batch_size must be positive, got ",
+               options.batch_size);
+  DENSER_CHECK(options.num_threads >= 0, ErrorCode::kInvalidArgument, "encode: num_threads must not be negative, got ",
+               options.num_threads);
+  DENSER_CHECK(options.query_max_length >= 2 && options.document_max_length >= 2, ErrorCode::kInvalidArgument,
                "encode: max lengths must be at least 2 (room for the special tokens)");
 }
 
@@ -33,17 +35,17 @@ void check_options(const EncodeOptions& options) {
 Precision parse_precision(std::string_view name) {
   if (name == "fp32") return Precision::kFp32;
   if (name == "bf16") return Precision::kBf16;
-  DENSER_THROW("unknown precision \"", name, "\" (expected fp32 or bf16)");
+  DENSER_THROW(ErrorCode::kInvalidArgument, "unknown precision \"", name, "\" (expected fp32 or bf16)");
 }
 
 torch::Device resolve_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name == "cuda") {
-    DENSER_CHECK(torch::cuda::is_available(),
+    DENSER_CHECK(torch::cuda::is_available(), ErrorCode::kUnsupported,
                  "device \"cuda\" requested but libtorch sees no CUDA GPU (CPU-only build or no driver); use \"cpu\"");
     return torch::kCUDA;
   }
-  DENSER_THROW("unknown device \"", name, "\" (expected \"cpu\" or \"cuda\")");
+  DENSER_THROW(ErrorCode::kInvalidArgument, "unknown device \"", name, "\" (expected \"cpu\" or \"cuda\")");
 }
 
 TransformerEncoder::TransformerEncoder(ModelConfig config, std::shared_ptr<const EncoderTokenizer> tokenizer,
@@ -60,11 +62,13 @@ TransformerEncoder::TransformerEncoder(ModelConfig config, std::shared_ptr<const
   if (options_.document_max_length == 0)
     options_.document_max_length = config_.max_seq_length > 0 ? static_cast<int>(config_.max_seq_length) : 512;
   check_options(options_);
-  DENSER_CHECK(tokenizer_->pad_id() >= 0, "the ", tokenizer_->kind(), " tokenizer has no padding token");
-  DENSER_CHECK(tokenizer_->vocab_size() <= static_cast<size_t>(config_.vocab_size), "tokenizer has ",
-               tokenizer_->vocab_size(), " tokens but the model's vocab_size is ", config_.vocab_size);
+  DENSER_CHECK(tokenizer_->pad_id() >= 0, ErrorCode::kCorrupt, "the ", tokenizer_->kind(),
+               " tokenizer has no padding token");
+  DENSER_CHECK(tokenizer_->vocab_size() <= static_cast<size_t>(config_.vocab_size), ErrorCode::kCorrupt,
+               "tokenizer has ", tokenizer_->vocab_size(), " tokens but the model's vocab_size is ",
+               config_.vocab_size);
   // RoBERTa derives position ids from where the pad id occurs, so the two must agree.
-  DENSER_CHECK(!config_.is_roberta() || tokenizer_->pad_id() == config_.pad_token_id,
+  DENSER_CHECK(!config_.is_roberta() || tokenizer_->pad_id() == config_.pad_token_id, ErrorCode::kCorrupt,
                "RoBERTa model: the tokenizer's pad id ", tokenizer_->pad_id(), " differs from pad_token_id ",
                config_.pad_token_id, " in config.json");
   net_->to(device_);
@@ -102,7 +106,8 @@ TokenBatch TransformerEncoder::tokenize(std::span<const std::string_view> texts,
 void TransformerEncoder::encode(std::span<const std::string_view> texts, std::span<float> out, size_t max_length,
                                 bool query) {
   size_t n = texts.size(), d = static_cast<size_t>(dim());
-  DENSER_CHECK(out.size() == n * d, "encode: output holds ", out.size(), " floats, expected ", n, " x ", d);
+  DENSER_CHECK(out.size() == n * d, ErrorCode::kInvalidArgument, "encode: output holds ", out.size(),
+               " floats, expected ", n, " x ", d);
   if (n == 0) return;
   set_torch_threads(options_.num_threads);
   // Texts longer than the position table are cut, as Hugging Face's model_max_length does.
@@ -144,14 +149,14 @@ void copy_module_state(const torch::nn::Module& from, torch::nn::Module& to) {
   auto source = from.named_parameters();
   for (auto& item : to.named_parameters()) {
     const torch::Tensor* p = source.find(item.key());
-    DENSER_CHECK(p != nullptr && p->sizes() == item.value().sizes(), "copy_module_state: no parameter ", item.key(),
-                 " of that shape in the source");
+    DENSER_CHECK(p != nullptr && p->sizes() == item.value().sizes(), ErrorCode::kInternal,
+                 "copy_module_state: no parameter ", item.key(), " of that shape in the source");
     item.value().copy_(*p);
   }
   auto source_buffers = from.named_buffers();
   for (auto& item : to.named_buffers()) {
     const torch::Tensor* b = source_buffers.find(item.key());
-    DENSER_CHECK(b != nullptr, "copy_module_state: no buffer ", item.key(), " in the source");
+    DENSER_CHECK(b != nullptr, ErrorCode::kInternal, "copy_module_state: no buffer ", item.key(), " in the source");
     item.value().copy_(*b);
   }
 }
@@ -177,7 +182,7 @@ std::string TransformerEncoder::fingerprint() const {
 void TransformerEncoder::save(const std::string& dir) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  DENSER_CHECK(!ec, dir, ": cannot create the model directory: ", ec.message());
+  DENSER_CHECK(!ec, ErrorCode::kUnavailable, dir, ": cannot create the model directory: ", ec.message());
   config_.save_dir(dir);
   save_parameters(*net_, dir + "/model.safetensors");
   tokenizer_->save(dir);
@@ -203,7 +208,7 @@ std::unique_ptr<Encoder> load_transformer_encoder(const std::string& dir, const 
   ModelConfig config = ModelConfig::load_dir(dir, &weights_dir);
   auto tokenizer = load_encoder_tokenizer(weights_dir);
   const std::string weights = weights_dir + "/model.safetensors";
-  DENSER_CHECK(file_exists(weights), weights, ": missing",
+  DENSER_CHECK(file_exists(weights), ErrorCode::kNotFound, weights, ": missing",
                file_exists(weights_dir + "/pytorch_model.bin")
                    ? " (only pytorch_model.bin is there: denser reads safetensors; convert it with transformers' "
                      "save_pretrained(dir, safe_serialization=True))"

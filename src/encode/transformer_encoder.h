@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "denser/encode/encoder.h"
-#include "encode/encoder_tokenizer.h"
-#include "encode/transformer_model.h"
+#include "encoder_tokenizer.h"
+#include "transformer_model.h"
 
 namespace denser::encode_internal {
 

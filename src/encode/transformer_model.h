@@ -17,7 +17,7 @@
 #include <string>
 
 #include "denser/encode/model_config.h"
-#include "encode/onednn_route.h"
+#include "onednn_route.h"
 
 namespace denser {
 class SafeTensorsFile;

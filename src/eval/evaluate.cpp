@@ -81,7 +81,7 @@ int64_t EvalResult::index_of(std::string_view name) const {
 }
 
 EvalResult evaluate(const Qrels& qrels, const Run& run, const MeasureSet& measures, const EvalOptions& options) {
-  DENSER_CHECK(options.relevance_level >= 0, "relevance level ", options.relevance_level,
+  DENSER_CHECK(options.relevance_level >= 0, ErrorCode::kInvalidArgument, "relevance level ", options.relevance_level,
                " is negative; expected a grade >= 0");
   EvalResult result;
   result.names = measures.value_names();

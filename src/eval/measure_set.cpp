@@ -39,7 +39,7 @@ const std::vector<int64_t> kTrecEvalDefaultCutoffs = {5, 10, 15, 20, 30, 100, 20
 const Family& family(MeasureKind kind) {
   for (const Family& f : kFamilies)
     if (f.kind == kind) return f;
-  DENSER_THROW("unknown measure kind ", static_cast<int>(kind));
+  DENSER_THROW(ErrorCode::kInternal, "unknown measure kind ", static_cast<int>(kind));
 }
 
 size_t order_of(MeasureKind kind) {
@@ -59,14 +59,14 @@ std::vector<int64_t> parse_cutoffs(std::string_view arg, std::string_view list) 
                                                                                : comma - start);
     int64_t value = 0;
     auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-    DENSER_CHECK(!field.empty() && ec == std::errc() && ptr == field.data() + field.size() && value > 0,
+    DENSER_CHECK(!field.empty() && ec == std::errc() && ptr == field.data() + field.size() && value > 0, ErrorCode::kInvalidArgument,
                  "measure \"", arg, "\": bad cutoff \"", field, "\"; expected positive integers separated by ','");
     cutoffs.push_back(value);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
   std::sort(cutoffs.begin(), cutoffs.end());
-  DENSER_CHECK(std::adjacent_find(cutoffs.begin(), cutoffs.end()) == cutoffs.end(), "measure \"", arg,
+  DENSER_CHECK(std::adjacent_find(cutoffs.begin(), cutoffs.end()) == cutoffs.end(), ErrorCode::kInvalidArgument, "measure \"", arg,
                "\": a cutoff is repeated; expected distinct cutoffs");
   return cutoffs;
 }
@@ -126,7 +126,7 @@ MeasureSet MeasureSet::parse(const std::vector<std::string>& args) {
     size_t dot = view.find('.');
     std::string_view name = view.substr(0, dot);
     auto f = std::find_if(kFamilies.begin(), kFamilies.end(), [&](const Family& fam) { return fam.name == name; });
-    DENSER_CHECK(f != kFamilies.end(), "unknown measure \"", arg, "\"; supported: ", supported_list());
+    DENSER_CHECK(f != kFamilies.end(), ErrorCode::kInvalidArgument, "unknown measure \"", arg, "\"; supported: ", supported_list());
     if (dot == std::string_view::npos) {
       if (f->has_cutoffs)
         bare.push_back(f->kind);
@@ -134,7 +134,7 @@ MeasureSet MeasureSet::parse(const std::vector<std::string>& args) {
         set.add(f->kind, {});
       continue;
     }
-    DENSER_CHECK(f->has_cutoffs, "measure \"", arg, "\": ", f->name, " takes no parameters");
+    DENSER_CHECK(f->has_cutoffs, ErrorCode::kInvalidArgument, "measure \"", arg, "\": ", f->name, " takes no parameters");
     set.add(f->kind, parse_cutoffs(arg, view.substr(dot + 1)));
   }
   for (MeasureKind kind : bare) {

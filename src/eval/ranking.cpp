@@ -22,7 +22,7 @@ bool ranks_before(const RunEntry* a, const RunEntry* b) {
 }
 
 void check_level(const EvalOptions& options) {
-  DENSER_CHECK(options.relevance_level >= 0, "relevance level ", options.relevance_level,
+  DENSER_CHECK(options.relevance_level >= 0, ErrorCode::kInvalidArgument, "relevance level ", options.relevance_level,
                " is negative; expected a grade >= 0");
 }
 
@@ -34,7 +34,7 @@ RankedJudgments rank_judgments(const std::string& query_id, const std::map<std::
   std::vector<const RunEntry*> order;
   order.reserve(retrieved.size());
   for (const RunEntry& e : retrieved) {
-    DENSER_CHECK(!std::isnan(e.score), "query \"", query_id, "\": document \"", e.doc_id,
+    DENSER_CHECK(!std::isnan(e.score), ErrorCode::kInvalidArgument, "query \"", query_id, "\": document \"", e.doc_id,
                  "\" has a NaN score; expected a number");
     order.push_back(&e);
   }
@@ -43,7 +43,7 @@ RankedJudgments rank_judgments(const std::string& query_id, const std::map<std::
   std::sort(by_id.begin(), by_id.end(), [](const RunEntry* a, const RunEntry* b) { return a->doc_id < b->doc_id; });
   auto dup = std::adjacent_find(by_id.begin(), by_id.end(),
                                 [](const RunEntry* a, const RunEntry* b) { return a->doc_id == b->doc_id; });
-  DENSER_CHECK(dup == by_id.end(), "query \"", query_id, "\": document \"", (*dup)->doc_id,
+  DENSER_CHECK(dup == by_id.end(), ErrorCode::kInvalidArgument, "query \"", query_id, "\": document \"", (*dup)->doc_id,
                "\" is retrieved twice; expected each document once per query (trec_eval refuses such runs)");
   std::sort(order.begin(), order.end(), ranks_before);
 
@@ -92,7 +92,7 @@ int64_t relevant_in_top(const RankedJudgments& r, int64_t k, const EvalOptions& 
   return count;
 }
 
-void check_cutoff(int64_t k) { DENSER_CHECK(k >= 1, "cutoff ", k, " is not positive; expected k >= 1"); }
+void check_cutoff(int64_t k) { DENSER_CHECK(k >= 1, ErrorCode::kInvalidArgument, "cutoff ", k, " is not positive; expected k >= 1"); }
 
 }  // namespace
 

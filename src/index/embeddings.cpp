@@ -77,19 +77,22 @@ bool all_zero(const uint8_t* p, uint64_t n) {
 FixedHeader read_fixed_header(const std::string& path, const uint8_t* bytes, uint64_t size) {
   FixedHeader h;
   std::memcpy(&h, bytes, sizeof(h));
-  DENSER_CHECK(std::memcmp(h.magic, kMagic, sizeof(kMagic)) == 0, path,
+  DENSER_CHECK(std::memcmp(h.magic, kMagic, sizeof(kMagic)) == 0, ErrorCode::kCorrupt, path,
                ": not an embeddings file (expected magic DNSREMB1 at byte 0)");
-  DENSER_CHECK(h.version == kVersion, path, ": embeddings format version ", h.version, " (expected ", kVersion, ")");
-  DENSER_CHECK(h.header_bytes == kHeaderBytes, path, ": header size ", h.header_bytes, " at byte 12 (expected 64)");
-  DENSER_CHECK(h.dtype <= 1, path, ": dtype ", h.dtype, " at byte 16 (expected 0 = f32 or 1 = f16)");
-  DENSER_CHECK(h.dim >= 1, path, ": dimension 0 at byte 20 (expected at least 1)");
-  DENSER_CHECK(all_zero(reinterpret_cast<const uint8_t*>(h.reserved), sizeof(h.reserved)), path,
+  DENSER_CHECK(h.version == kVersion, ErrorCode::kCorrupt, path, ": embeddings format version ", h.version,
+               " (expected ", kVersion, ")");
+  DENSER_CHECK(h.header_bytes == kHeaderBytes, ErrorCode::kCorrupt, path, ": header size ", h.header_bytes,
+               " at byte 12 (expected 64)");
+  DENSER_CHECK(h.dtype <= 1, ErrorCode::kCorrupt, path, ": dtype ", h.dtype,
+               " at byte 16 (expected 0 = f32 or 1 = f16)");
+  DENSER_CHECK(h.dim >= 1, ErrorCode::kCorrupt, path, ": dimension 0 at byte 20 (expected at least 1)");
+  DENSER_CHECK(all_zero(reinterpret_cast<const uint8_t*>(h.reserved), sizeof(h.reserved)), ErrorCode::kCorrupt, path,
                ": reserved header bytes 36..63 are not zero");
-  DENSER_CHECK(h.fingerprint_bytes <= kMaxFingerprintBytes && kHeaderBytes + h.fingerprint_bytes <= size, path,
-               ": fingerprint length ", h.fingerprint_bytes, " at byte 32 is out of bounds");
+  DENSER_CHECK(h.fingerprint_bytes <= kMaxFingerprintBytes && kHeaderBytes + h.fingerprint_bytes <= size,
+               ErrorCode::kCorrupt, path, ": fingerprint length ", h.fingerprint_bytes, " at byte 32 is out of bounds");
   const uint64_t matrix_offset = align_up(kHeaderBytes + h.fingerprint_bytes, kMatrixAlignment);
-  DENSER_CHECK(h.matrix_offset == matrix_offset, path, ": matrix offset ", h.matrix_offset, " at byte 24 (expected ",
-               matrix_offset, ")");
+  DENSER_CHECK(h.matrix_offset == matrix_offset, ErrorCode::kCorrupt, path, ": matrix offset ", h.matrix_offset,
+               " at byte 24 (expected ", matrix_offset, ")");
   return h;
 }
 
@@ -101,17 +104,17 @@ std::vector<std::string> read_ids(const std::string& path, const uint8_t* bytes,
   uint64_t pos = ids_offset;
   const uint64_t ids_end = ids_offset + ids_bytes;
   for (uint64_t row = 0; row < num_rows; ++row) {
-    DENSER_CHECK(ids_end - pos >= 4, path, ": id block ends at byte ", ids_end, " after ", row, " of ", num_rows, " ids");
+    DENSER_CHECK(ids_end - pos >= 4, ErrorCode::kCorrupt, path, ": id block ends at byte ", ids_end, " after ", row, " of ", num_rows, " ids");
     uint32_t length;
     std::memcpy(&length, bytes + pos, 4);
     pos += 4;
-    DENSER_CHECK(length <= ids_end - pos, path, ": id ", row, " at byte ", pos - 4, " has length ", length,
-                 ", past the end of the id block (byte ", ids_end, ")");
+    DENSER_CHECK(length <= ids_end - pos, ErrorCode::kCorrupt, path, ": id ", row, " at byte ", pos - 4, " has length ",
+                 length, ", past the end of the id block (byte ", ids_end, ")");
     ids.emplace_back(reinterpret_cast<const char*>(bytes + pos), length);
     pos += length;
   }
-  DENSER_CHECK(pos == ids_end, path, ": ", ids_end - pos, " unused bytes at the end of the id block (byte ", pos,
-               "; expected exactly ", num_rows, " ids)");
+  DENSER_CHECK(pos == ids_end, ErrorCode::kCorrupt, path, ": ", ids_end - pos,
+               " unused bytes at the end of the id block (byte ", pos, "; expected exactly ", num_rows, " ids)");
   return ids;
 }
 
@@ -136,10 +139,10 @@ struct EmbeddingsWriter::Impl {
 
 EmbeddingsWriter::EmbeddingsWriter(const std::string& path, uint32_t dim, EmbeddingDType dtype,
                                    std::string model_fingerprint) {
-  DENSER_CHECK(dim >= 1, path, ": embeddings dimension must be at least 1");
-  DENSER_CHECK(dtype == EmbeddingDType::kF32 || dtype == EmbeddingDType::kF16, path, ": unknown embeddings dtype ",
-               static_cast<uint32_t>(dtype), " (expected f32 or f16)");
-  DENSER_CHECK(model_fingerprint.size() <= kMaxFingerprintBytes, path, ": model fingerprint of ",
+  DENSER_CHECK(dim >= 1, ErrorCode::kInvalidArgument, path, ": embeddings dimension must be at least 1");
+  DENSER_CHECK(dtype == EmbeddingDType::kF32 || dtype == EmbeddingDType::kF16, ErrorCode::kInvalidArgument, path,
+               ": unknown embeddings dtype ", static_cast<uint32_t>(dtype), " (expected f32 or f16)");
+  DENSER_CHECK(model_fingerprint.size() <= kMaxFingerprintBytes, ErrorCode::kTooLarge, path, ": model fingerprint of ",
                model_fingerprint.size(), " bytes (expected at most ", kMaxFingerprintBytes, ")");
   impl_ = std::make_unique<Impl>(path);
   impl_->dim = dim;
@@ -149,12 +152,12 @@ EmbeddingsWriter::EmbeddingsWriter(const std::string& path, uint32_t dim, Embedd
   // file beside the output, unlinked at once so that it vanishes even after a crash.
   std::string ids_path = path + ".ids.XXXXXX";
   const int fd = ::mkstemp(ids_path.data());
-  DENSER_CHECK(fd >= 0, ids_path, ": cannot create temporary file: ", std::strerror(errno));
+  DENSER_CHECK(fd >= 0, ErrorCode::kUnavailable, ids_path, ": cannot create temporary file: ", std::strerror(errno));
   ::unlink(ids_path.c_str());
   impl_->ids_file = ::fdopen(fd, "w+b");
   if (impl_->ids_file == nullptr) {
     ::close(fd);
-    DENSER_THROW(ids_path, ": cannot open temporary file: ", std::strerror(errno));
+    DENSER_THROW(ErrorCode::kUnavailable, ids_path, ": cannot open temporary file: ", std::strerror(errno));
   }
 
   FixedHeader header{};
@@ -175,13 +178,13 @@ EmbeddingsWriter::~EmbeddingsWriter() = default;
 void EmbeddingsWriter::append(std::span<const std::string> ids, std::span<const float> rows) {
   Impl& w = *impl_;
   const std::string& path = w.out.path();
-  DENSER_CHECK(!w.finished, path, ": append after finish");
-  DENSER_CHECK(rows.size() == ids.size() * w.dim, path, ": append of ", ids.size(), " ids with ", rows.size(),
-               " values (expected ids x dim = ", ids.size() * w.dim, ")");
+  DENSER_CHECK(!w.finished, ErrorCode::kInternal, path, ": append after finish");
+  DENSER_CHECK(rows.size() == ids.size() * w.dim, ErrorCode::kInvalidArgument, path, ": append of ", ids.size(),
+               " ids with ", rows.size(), " values (expected ids x dim = ", ids.size() * w.dim, ")");
   for (size_t i = 0; i < rows.size(); ++i) {
     // A NaN or infinity would silently poison every inner product with this row.
-    DENSER_CHECK(std::isfinite(rows[i]), path, ": row for id '", ids[i / w.dim], "' has a non-finite value ",
-                 rows[i], " at column ", i % w.dim);
+    DENSER_CHECK(std::isfinite(rows[i]), ErrorCode::kInvalidArgument, path, ": row for id '", ids[i / w.dim],
+                 "' has a non-finite value ", rows[i], " at column ", i % w.dim);
   }
   if (w.dtype == EmbeddingDType::kF32) {
     w.out.write(rows.data(), rows.size_bytes());
@@ -189,17 +192,19 @@ void EmbeddingsWriter::append(std::span<const std::string> ids, std::span<const 
     w.half_buffer.resize(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
       w.half_buffer[i] = float_to_half(rows[i]);
-      DENSER_CHECK((w.half_buffer[i] & 0x7c00u) != 0x7c00u, path, ": row for id '", ids[i / w.dim], "' has ", rows[i],
-                   " at column ", i % w.dim, ", outside the float16 range (|x| < 65520)");
+      DENSER_CHECK((w.half_buffer[i] & 0x7c00u) != 0x7c00u, ErrorCode::kTooLarge, path, ": row for id '",
+                   ids[i / w.dim], "' has ", rows[i], " at column ", i % w.dim,
+                   ", outside the float16 range (|x| < 65520)");
     }
     w.out.write(w.half_buffer.data(), w.half_buffer.size() * sizeof(uint16_t));
   }
   for (const std::string& id : ids) {
-    DENSER_CHECK(id.size() <= std::numeric_limits<uint32_t>::max(), path, ": id of ", id.size(), " bytes is too long");
+    DENSER_CHECK(id.size() <= std::numeric_limits<uint32_t>::max(), ErrorCode::kTooLarge, path, ": id of ", id.size(),
+                 " bytes is too long");
     const auto length = static_cast<uint32_t>(id.size());
     const bool ok = std::fwrite(&length, sizeof(length), 1, w.ids_file) == 1 &&
                     std::fwrite(id.data(), 1, id.size(), w.ids_file) == id.size();
-    DENSER_CHECK(ok, path, ": cannot write the temporary id file: ", std::strerror(errno));
+    DENSER_CHECK(ok, ErrorCode::kUnavailable, path, ": cannot write the temporary id file: ", std::strerror(errno));
     w.ids_bytes += sizeof(length) + id.size();
   }
   w.num_rows += ids.size();
@@ -208,7 +213,7 @@ void EmbeddingsWriter::append(std::span<const std::string> ids, std::span<const 
 void EmbeddingsWriter::finish() {
   Impl& w = *impl_;
   const std::string& path = w.out.path();
-  DENSER_CHECK(!w.finished, path, ": finish called twice");
+  DENSER_CHECK(!w.finished, ErrorCode::kInternal, path, ": finish called twice");
   w.finished = true;
   write_zeros(w.out, align_up(w.out.bytes_written(), 8) - w.out.bytes_written());
   Trailer trailer{};
@@ -216,13 +221,13 @@ void EmbeddingsWriter::finish() {
   trailer.ids_offset = w.out.bytes_written();
   trailer.ids_bytes = w.ids_bytes;
 
-  DENSER_CHECK(std::fflush(w.ids_file) == 0 && std::fseek(w.ids_file, 0, SEEK_SET) == 0, path,
+  DENSER_CHECK(std::fflush(w.ids_file) == 0 && std::fseek(w.ids_file, 0, SEEK_SET) == 0, ErrorCode::kUnavailable, path,
                ": cannot rewind the temporary id file: ", std::strerror(errno));
   std::vector<char> buffer(1 << 16);
   uint64_t copied = 0;
   while (copied < w.ids_bytes) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), w.ids_bytes - copied));
-    DENSER_CHECK(std::fread(buffer.data(), 1, want, w.ids_file) == want, path,
+    DENSER_CHECK(std::fread(buffer.data(), 1, want, w.ids_file) == want, ErrorCode::kUnavailable, path,
                  ": cannot read back the temporary id file: ", std::strerror(errno));
     w.out.write(buffer.data(), want);
     copied += want;
@@ -242,17 +247,18 @@ Embeddings Embeddings::open(const std::string& path, bool verify) {
   e.file_ = MappedFile::open(path);
   const uint8_t* bytes = e.file_.data();
   const uint64_t size = e.file_.size();
-  DENSER_CHECK(size >= kHeaderBytes + kTrailerBytes, path, ": truncated: ", size, " bytes (expected at least ",
-               kHeaderBytes + kTrailerBytes, " for header and trailer)");
+  DENSER_CHECK(size >= kHeaderBytes + kTrailerBytes, ErrorCode::kCorrupt, path, ": truncated: ", size,
+               " bytes (expected at least ", kHeaderBytes + kTrailerBytes, " for header and trailer)");
   const FixedHeader h = read_fixed_header(path, bytes, size);
   Trailer t;
   std::memcpy(&t, bytes + size - kTrailerBytes, sizeof(t));
-  DENSER_CHECK(std::memcmp(t.magic, kTrailerMagic, sizeof(kTrailerMagic)) == 0, path, ": truncated or corrupt: no",
-               " trailer marker EMBT at byte ", size - 4, " (expected the file to end with it)");
+  DENSER_CHECK(std::memcmp(t.magic, kTrailerMagic, sizeof(kTrailerMagic)) == 0, ErrorCode::kCorrupt, path,
+               ": truncated or corrupt: no", " trailer marker EMBT at byte ", size - 4,
+               " (expected the file to end with it)");
   if (verify) {
     const uint32_t computed = crc32c(bytes, size - 8);
-    DENSER_CHECK(computed == t.crc, path, ": checksum mismatch (stored ", t.crc, ", computed ", computed,
-                 "): the file is corrupt");
+    DENSER_CHECK(computed == t.crc, ErrorCode::kCorrupt, path, ": checksum mismatch (stored ", t.crc, ", computed ",
+                 computed, "): the file is corrupt");
   }
   const uint64_t matrix_offset = h.matrix_offset;
   e.header_.dim = h.dim;
@@ -265,18 +271,18 @@ Embeddings Embeddings::open(const std::string& path, bool verify) {
   uint64_t matrix_bytes = 0;
   const bool fits = !__builtin_mul_overflow(t.num_rows, uint64_t{h.dim} * element_size(e.header_.dtype), &matrix_bytes) &&
                     matrix_offset + matrix_bytes <= trailer_offset;
-  DENSER_CHECK(fits, path, ": ", t.num_rows, " rows of dimension ", h.dim, " (", dtype_text(e.header_.dtype),
-               ") do not fit in a file of ", size, " bytes");
+  DENSER_CHECK(fits, ErrorCode::kCorrupt, path, ": ", t.num_rows, " rows of dimension ", h.dim, " (",
+               dtype_text(e.header_.dtype), ") do not fit in a file of ", size, " bytes");
   const uint64_t ids_offset = align_up(matrix_offset + matrix_bytes, 8);
-  DENSER_CHECK(t.ids_offset == ids_offset, path, ": id block offset ", t.ids_offset, " (expected ", ids_offset,
-               ", right after the matrix)");
+  DENSER_CHECK(t.ids_offset == ids_offset, ErrorCode::kCorrupt, path, ": id block offset ", t.ids_offset, " (expected ",
+               ids_offset, ", right after the matrix)");
   DENSER_CHECK(t.ids_bytes <= trailer_offset - ids_offset && align_up(ids_offset + t.ids_bytes, 8) == trailer_offset,
-               path, ": id block of ", t.ids_bytes, " bytes at byte ", ids_offset, " does not end at the trailer (byte ",
-               trailer_offset, ")");
+               ErrorCode::kCorrupt, path, ": id block of ", t.ids_bytes, " bytes at byte ", ids_offset,
+               " does not end at the trailer (byte ", trailer_offset, ")");
   const bool padding_zero = all_zero(bytes + kHeaderBytes + h.fingerprint_bytes, matrix_offset - kHeaderBytes - h.fingerprint_bytes) &&
                             all_zero(bytes + matrix_offset + matrix_bytes, ids_offset - matrix_offset - matrix_bytes) &&
                             all_zero(bytes + ids_offset + t.ids_bytes, trailer_offset - ids_offset - t.ids_bytes);
-  DENSER_CHECK(padding_zero, path, ": padding bytes are not zero");
+  DENSER_CHECK(padding_zero, ErrorCode::kCorrupt, path, ": padding bytes are not zero");
 
   e.ids_ = read_ids(path, bytes, ids_offset, t.ids_bytes, t.num_rows);
   e.matrix_ = bytes + matrix_offset;
@@ -284,8 +290,8 @@ Embeddings Embeddings::open(const std::string& path, bool verify) {
 }
 
 void Embeddings::rows(uint64_t begin, uint64_t end, float* out) const {
-  DENSER_CHECK(begin <= end && end <= header_.num_rows, file_.path(), ": rows [", begin, ", ", end,
-               ") out of range (the file has ", header_.num_rows, " rows)");
+  DENSER_CHECK(begin <= end && end <= header_.num_rows, ErrorCode::kInvalidArgument, file_.path(), ": rows [", begin,
+               ", ", end, ") out of range (the file has ", header_.num_rows, " rows)");
   const size_t count = static_cast<size_t>((end - begin) * header_.dim);
   if (count == 0) return;
   if (header_.dtype == EmbeddingDType::kF32) {

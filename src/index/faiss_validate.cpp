@@ -1,4 +1,4 @@
-#include "index/faiss_validate.h"
+#include "faiss_validate.h"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
@@ -17,88 +17,91 @@ namespace denser::index_internal {
 namespace {
 
 void check_codes(size_t stored, size_t ntotal, size_t code_size, const std::string& where, const char* what) {
-  DENSER_CHECK(code_size > 0 && stored == ntotal * code_size, where, ": ", what, " holds ", stored,
+  DENSER_CHECK(code_size > 0 && stored == ntotal * code_size, ErrorCode::kCorrupt, where, ": ", what, " holds ", stored,
                " code bytes, expected ", ntotal, " vectors x ", code_size);
 }
 
 void validate_hnsw(const faiss::IndexHNSW& index, const std::string& where) {
   const faiss::HNSW& h = index.hnsw;
   const size_t n = static_cast<size_t>(index.ntotal);
-  DENSER_CHECK(index.storage != nullptr && index.storage->ntotal == index.ntotal, where,
+  DENSER_CHECK(index.storage != nullptr && index.storage->ntotal == index.ntotal, ErrorCode::kCorrupt, where,
                ": HNSW storage holds another number of vectors than the graph");
   const size_t max_levels = h.cum_nneighbor_per_level.size();
-  DENSER_CHECK(max_levels >= 2, where, ": HNSW has no neighbour table per level");
+  DENSER_CHECK(max_levels >= 2, ErrorCode::kCorrupt, where, ": HNSW has no neighbour table per level");
   for (size_t l = 1; l < max_levels; ++l)
-    DENSER_CHECK(h.cum_nneighbor_per_level[l] >= h.cum_nneighbor_per_level[l - 1], where,
+    DENSER_CHECK(h.cum_nneighbor_per_level[l] >= h.cum_nneighbor_per_level[l - 1], ErrorCode::kCorrupt, where,
                  ": HNSW cumulative neighbour counts decrease at level ", l);
-  DENSER_CHECK(h.levels.size() == n, where, ": HNSW has ", h.levels.size(), " node levels for ", n, " vectors");
-  DENSER_CHECK(h.offsets.size() == n + 1 && (n == 0 || h.offsets[0] == 0), where, ": HNSW offsets: ",
-               h.offsets.size(), " entries for ", n, " vectors");
+  DENSER_CHECK(h.levels.size() == n, ErrorCode::kCorrupt, where, ": HNSW has ", h.levels.size(), " node levels for ", n,
+               " vectors");
+  DENSER_CHECK(h.offsets.size() == n + 1 && (n == 0 || h.offsets[0] == 0), ErrorCode::kCorrupt, where,
+               ": HNSW offsets: ", h.offsets.size(), " entries for ", n, " vectors");
   for (size_t i = 0; i < n; ++i) {
     const int level = h.levels[i];
-    DENSER_CHECK(level >= 1 && static_cast<size_t>(level) < max_levels, where, ": HNSW node ", i, " has level ",
-                 level, " (expected 1..", max_levels - 1, ")");
+    DENSER_CHECK(level >= 1 && static_cast<size_t>(level) < max_levels, ErrorCode::kCorrupt, where, ": HNSW node ", i,
+                 " has level ", level, " (expected 1..", max_levels - 1, ")");
     DENSER_CHECK(h.offsets[i + 1] >= h.offsets[i] &&
                      h.offsets[i + 1] - h.offsets[i] == static_cast<size_t>(h.cum_nneighbor_per_level[level]),
-                 where, ": HNSW node ", i, ": its neighbour slots do not match its level");
+                 ErrorCode::kCorrupt, where, ": HNSW node ", i, ": its neighbour slots do not match its level");
   }
-  DENSER_CHECK(n == 0 || h.offsets[n] == h.neighbors.size(), where, ": HNSW holds ", h.neighbors.size(),
-               " neighbour slots, the offsets ", n == 0 ? 0 : h.offsets[n]);
+  DENSER_CHECK(n == 0 || h.offsets[n] == h.neighbors.size(), ErrorCode::kCorrupt, where, ": HNSW holds ",
+               h.neighbors.size(), " neighbour slots, the offsets ", n == 0 ? 0 : h.offsets[n]);
   for (size_t j = 0; j < h.neighbors.size(); ++j)
-    DENSER_CHECK(h.neighbors[j] >= -1 && h.neighbors[j] < static_cast<faiss::HNSW::storage_idx_t>(n), where,
-                 ": HNSW neighbour slot ", j, " holds id ", h.neighbors[j], ", outside 0..", n, " (or -1)");
+    DENSER_CHECK(h.neighbors[j] >= -1 && h.neighbors[j] < static_cast<faiss::HNSW::storage_idx_t>(n),
+                 ErrorCode::kCorrupt, where, ": HNSW neighbour slot ", j, " holds id ", h.neighbors[j], ", outside 0..",
+                 n, " (or -1)");
   if (n > 0) {
-    DENSER_CHECK(h.entry_point >= 0 && static_cast<size_t>(h.entry_point) < n, where, ": HNSW entry point ",
-                 h.entry_point, " is not a node");
-    DENSER_CHECK(h.max_level == h.levels[static_cast<size_t>(h.entry_point)] - 1, where, ": HNSW max level ",
-                 h.max_level, " is not the entry point's");
+    DENSER_CHECK(h.entry_point >= 0 && static_cast<size_t>(h.entry_point) < n, ErrorCode::kCorrupt, where,
+                 ": HNSW entry point ", h.entry_point, " is not a node");
+    DENSER_CHECK(h.max_level == h.levels[static_cast<size_t>(h.entry_point)] - 1, ErrorCode::kCorrupt, where,
+                 ": HNSW max level ", h.max_level, " is not the entry point's");
   }
   validate_faiss_index(*index.storage, where);
 }
 
 void validate_ivf(const faiss::IndexIVF& index, const std::string& where) {
   DENSER_CHECK(index.quantizer != nullptr && index.quantizer->ntotal == static_cast<faiss::Index::idx_t>(index.nlist),
-               where, ": IVF quantizer holds ", index.quantizer ? index.quantizer->ntotal : 0, " centroids for ",
-               index.nlist, " lists");
+               ErrorCode::kCorrupt, where, ": IVF quantizer holds ", index.quantizer ? index.quantizer->ntotal : 0,
+               " centroids for ", index.nlist, " lists");
   validate_faiss_index(*index.quantizer, where);
   const faiss::InvertedLists* lists = index.invlists;
-  DENSER_CHECK(lists != nullptr && lists->nlist == index.nlist, where, ": IVF inverted lists: ",
+  DENSER_CHECK(lists != nullptr && lists->nlist == index.nlist, ErrorCode::kCorrupt, where, ": IVF inverted lists: ",
                lists ? lists->nlist : 0, " lists for nlist ", index.nlist);
-  DENSER_CHECK(lists->code_size == index.code_size, where, ": IVF lists store ", lists->code_size,
+  DENSER_CHECK(lists->code_size == index.code_size, ErrorCode::kCorrupt, where, ": IVF lists store ", lists->code_size,
                "-byte codes, the index ", index.code_size);
   size_t total = 0;
   for (size_t l = 0; l < index.nlist; ++l) {
     const size_t size = lists->list_size(l);
     total += size;
-    DENSER_CHECK(total <= static_cast<size_t>(index.ntotal), where, ": IVF lists hold more than ntotal ",
-                 index.ntotal, " vectors");
+    DENSER_CHECK(total <= static_cast<size_t>(index.ntotal), ErrorCode::kCorrupt, where,
+                 ": IVF lists hold more than ntotal ", index.ntotal, " vectors");
     if (size == 0) continue;
     faiss::InvertedLists::ScopedIds ids(lists, l);
     for (size_t i = 0; i < size; ++i)
-      DENSER_CHECK(ids[i] >= 0 && ids[i] < index.ntotal, where, ": IVF list ", l, " entry ", i, " has id ", ids[i],
-                   ", outside 0..", index.ntotal);
+      DENSER_CHECK(ids[i] >= 0 && ids[i] < index.ntotal, ErrorCode::kCorrupt, where, ": IVF list ", l, " entry ", i,
+                   " has id ", ids[i], ", outside 0..", index.ntotal);
   }
-  DENSER_CHECK(total == static_cast<size_t>(index.ntotal), where, ": IVF lists hold ", total, " vectors, ntotal ",
-               index.ntotal);
+  DENSER_CHECK(total == static_cast<size_t>(index.ntotal), ErrorCode::kCorrupt, where, ": IVF lists hold ", total,
+               " vectors, ntotal ", index.ntotal);
 }
 
 }  // namespace
 
 void validate_faiss_index(const faiss::Index& index, const std::string& where) {
-  DENSER_CHECK(index.ntotal >= 0 && index.d > 0, where, ": FAISS index with ", index.ntotal, " vectors of dim ",
-               index.d);
+  DENSER_CHECK(index.ntotal >= 0 && index.d > 0, ErrorCode::kCorrupt, where, ": FAISS index with ", index.ntotal,
+               " vectors of dim ", index.d);
   const size_t n = static_cast<size_t>(index.ntotal);
   if (const auto* pre = dynamic_cast<const faiss::IndexPreTransform*>(&index)) {
-    DENSER_CHECK(pre->index != nullptr && pre->index->ntotal == index.ntotal, where,
+    DENSER_CHECK(pre->index != nullptr && pre->index->ntotal == index.ntotal, ErrorCode::kCorrupt, where,
                  ": a transformed index holds another number of vectors");
     validate_faiss_index(*pre->index, where);
   } else if (const auto* map = dynamic_cast<const faiss::IndexIDMap*>(&index)) {
-    DENSER_CHECK(map->index != nullptr && map->id_map.size() == n && map->index->ntotal == index.ntotal, where,
-                 ": an id-mapped index has ", map->id_map.size(), " ids for ", n, " vectors");
+    DENSER_CHECK(map->index != nullptr && map->id_map.size() == n && map->index->ntotal == index.ntotal,
+                 ErrorCode::kCorrupt, where, ": an id-mapped index has ", map->id_map.size(), " ids for ", n,
+                 " vectors");
     validate_faiss_index(*map->index, where);
   } else if (const auto* refine = dynamic_cast<const faiss::IndexRefine*>(&index)) {
     DENSER_CHECK(refine->base_index && refine->refine_index && refine->base_index->ntotal == index.ntotal &&
-                     refine->refine_index->ntotal == index.ntotal,
+                     refine->refine_index->ntotal == index.ntotal, ErrorCode::kCorrupt,
                  where, ": a refined index's parts hold other numbers of vectors");
     validate_faiss_index(*refine->base_index, where);
     validate_faiss_index(*refine->refine_index, where);
@@ -108,7 +111,7 @@ void validate_faiss_index(const faiss::Index& index, const std::string& where) {
     validate_ivf(*ivf, where);
   } else if (const auto* pq = dynamic_cast<const faiss::IndexPQ*>(&index)) {
     DENSER_CHECK(pq->pq.d == static_cast<size_t>(index.d) && pq->pq.M * pq->pq.dsub == pq->pq.d &&
-                     pq->pq.centroids.size() == pq->pq.M * pq->pq.ksub * pq->pq.dsub,
+                     pq->pq.centroids.size() == pq->pq.M * pq->pq.ksub * pq->pq.dsub, ErrorCode::kCorrupt,
                  where, ": PQ sub-quantizers do not add up to the dimension");
     check_codes(pq->codes.size(), n, pq->pq.code_size, where, "the PQ index");
   } else if (const auto* flat = dynamic_cast<const faiss::IndexFlatCodes*>(&index)) {

@@ -22,16 +22,17 @@ RemoteShardOpener& remote_opener() {
 class ShardedVectorIndex final : public VectorIndex {
  public:
   explicit ShardedVectorIndex(std::vector<std::unique_ptr<VectorIndex>> shards) : shards_(std::move(shards)) {
-    DENSER_CHECK(!shards_.empty(), "a sharded index needs at least one shard");
+    DENSER_CHECK(!shards_.empty(), ErrorCode::kInvalidArgument, "a sharded index needs at least one shard");
     const VectorIndex& first = *shards_[0];
     uint64_t offset = 0;
     for (size_t s = 0; s < shards_.size(); ++s) {
       const VectorIndex& shard = *shards_[s];
-      DENSER_CHECK(shard.dim() == first.dim(), "shard ", s, " holds dim ", shard.dim(), ", shard 0 dim ", first.dim());
-      DENSER_CHECK(shard.metric() == first.metric(), "shard ", s, " uses metric ", vector_metric_name(shard.metric()),
-                   ", shard 0 ", vector_metric_name(first.metric()));
-      DENSER_CHECK(shard.fingerprint() == first.fingerprint(), "shard ", s, " was made by model ", shard.fingerprint(),
-                   ", shard 0 by ", first.fingerprint());
+      DENSER_CHECK(shard.dim() == first.dim(), ErrorCode::kInvalidArgument, "shard ", s, " holds dim ", shard.dim(),
+                   ", shard 0 dim ", first.dim());
+      DENSER_CHECK(shard.metric() == first.metric(), ErrorCode::kInvalidArgument, "shard ", s, " uses metric ",
+                   vector_metric_name(shard.metric()), ", shard 0 ", vector_metric_name(first.metric()));
+      DENSER_CHECK(shard.fingerprint() == first.fingerprint(), ErrorCode::kInvalidArgument, "shard ", s,
+                   " was made by model ", shard.fingerprint(), ", shard 0 by ", first.fingerprint());
       offsets_.push_back(offset);
       offset += shard.num_vectors();
       ids_.insert(ids_.end(), shard.doc_ids().begin(), shard.doc_ids().end());
@@ -41,13 +42,14 @@ class ShardedVectorIndex final : public VectorIndex {
 
   bool needs_training() const override { return false; }
   void train(size_t, std::span<const float>, int) override {
-    DENSER_THROW("a sharded index is built shard by shard; it cannot be trained as a whole");
+    DENSER_THROW(ErrorCode::kUnsupported, "a sharded index is built shard by shard; it cannot be trained as a whole");
   }
   void add(std::span<const std::string>, std::span<const float>, int) override {
-    DENSER_THROW("a sharded index is built shard by shard; add vectors to a shard's index");
+    DENSER_THROW(ErrorCode::kUnsupported, "a sharded index is built shard by shard; add vectors to a shard's index");
   }
   void save(const std::string&) const override {
-    DENSER_THROW("a sharded index is saved as its shards plus a manifest (write_sharded_manifest)");
+    DENSER_THROW(ErrorCode::kUnsupported,
+                 "a sharded index is saved as its shards plus a manifest (write_sharded_manifest)");
   }
 
   VectorSearchResults search(size_t nq, std::span<const float> q, size_t k, const VectorSearchParams& params,
@@ -149,56 +151,59 @@ std::unique_ptr<VectorIndex> open_sharded_index(const std::string& manifest_path
   try {
     m = nlohmann::json::parse(read_file(manifest_path));
   } catch (const nlohmann::json::exception& e) {
-    DENSER_THROW(manifest_path, ": not a valid sharded-index manifest: ", e.what());
+    DENSER_THROW(ErrorCode::kCorrupt, manifest_path, ": not a valid sharded-index manifest: ", e.what());
   }
   // Compared as JSON values: a wrongly typed field is a mismatch, not a JSON type error.
-  DENSER_CHECK(m.is_object() && m.contains("format") && m["format"] == kFormat, manifest_path,
+  DENSER_CHECK(m.is_object() && m.contains("format") && m["format"] == kFormat, ErrorCode::kCorrupt, manifest_path,
                ": not a sharded-index manifest (format \"", kFormat, "\" expected)");
-  DENSER_CHECK(m.contains("version") && m["version"] == 1, manifest_path, ": unsupported manifest version");
-  DENSER_CHECK(m.contains("shards") && m["shards"].is_array() && !m["shards"].empty(), manifest_path,
-               ": \"shards\" must be a non-empty array");
+  DENSER_CHECK(m.contains("version") && m["version"] == 1, ErrorCode::kCorrupt, manifest_path,
+               ": unsupported manifest version");
+  DENSER_CHECK(m.contains("shards") && m["shards"].is_array() && !m["shards"].empty(), ErrorCode::kCorrupt,
+               manifest_path, ": \"shards\" must be a non-empty array");
   std::vector<std::unique_ptr<VectorIndex>> shards;
   for (size_t s = 0; s < m["shards"].size(); ++s) {
     const nlohmann::json& entry = m["shards"][s];
     const bool remote = entry.is_object() && entry.contains("url") && entry["url"].is_string();
-    DENSER_CHECK(remote || (entry.is_object() && entry.contains("path") && entry["path"].is_string()), manifest_path,
-                 ": shard ", s, " has neither a \"path\" nor a \"url\"");
+    DENSER_CHECK(remote || (entry.is_object() && entry.contains("path") && entry["path"].is_string()),
+                 ErrorCode::kCorrupt, manifest_path, ": shard ", s, " has neither a \"path\" nor a \"url\"");
     const std::string path =
         remote ? entry["url"].get<std::string>() : resolve(manifest_path, entry["path"].get<std::string>());
-    DENSER_CHECK(remote || !is_sharded_manifest(path), manifest_path, ": shard ", s, " (", path,
-                 ") is itself a manifest");
-    DENSER_CHECK(!remote || remote_opener(), manifest_path, ": shard ", s, " is served at ", path,
-                 ", and this program cannot reach remote shards");
+    DENSER_CHECK(remote || !is_sharded_manifest(path), ErrorCode::kUnsupported, manifest_path, ": shard ", s, " (",
+                 path, ") is itself a manifest");
+    DENSER_CHECK(!remote || remote_opener(), ErrorCode::kUnsupported, manifest_path, ": shard ", s, " is served at ",
+                 path, ", and this program cannot reach remote shards");
     std::unique_ptr<VectorIndex> shard;
     try {
       shard = remote ? remote_opener()(path) : VectorIndex::open(path);
     } catch (const Error& e) {
-      DENSER_THROW(manifest_path, ": shard ", s, ": ", e.what());
+      DENSER_THROW(e.code(), manifest_path, ": shard ", s, ": ", e.what());
     }
     if (entry.contains("vectors"))
       DENSER_CHECK(entry["vectors"].is_number_unsigned() && entry["vectors"].get<uint64_t>() == shard->num_vectors(),
-                   manifest_path, ": shard ", s, " (", path, ") holds ", shard->num_vectors(),
+                   ErrorCode::kCorrupt, manifest_path, ": shard ", s, " (", path, ") holds ", shard->num_vectors(),
                    " vectors, the manifest says ", entry["vectors"].dump());
     if (m.contains("model_fingerprint"))
-      DENSER_CHECK(m["model_fingerprint"] == shard->fingerprint(), manifest_path, ": shard ", s, " (", path,
-                   ") was made by model ", shard->fingerprint(), ", the manifest says ", m["model_fingerprint"].dump());
+      DENSER_CHECK(m["model_fingerprint"] == shard->fingerprint(), ErrorCode::kCorrupt, manifest_path, ": shard ", s,
+                   " (", path, ") was made by model ", shard->fingerprint(), ", the manifest says ",
+                   m["model_fingerprint"].dump());
     shards.push_back(std::move(shard));
   }
   try {
     return make_sharded_index(std::move(shards));
   } catch (const Error& e) {
-    DENSER_THROW(manifest_path, ": ", e.what());
+    DENSER_THROW(ErrorCode::kCorrupt, manifest_path, ": ", e.what());
   }
 }
 
 uint64_t write_sharded_manifest(const std::string& manifest_path, const std::vector<std::string>& shard_paths) {
-  DENSER_CHECK(!shard_paths.empty(), "a sharded index needs at least one shard");
+  DENSER_CHECK(!shard_paths.empty(), ErrorCode::kInvalidArgument, "a sharded index needs at least one shard");
   std::vector<std::unique_ptr<VectorIndex>> shards;
   nlohmann::json list = nlohmann::json::array();
   const std::filesystem::path base = std::filesystem::absolute(manifest_path).parent_path();
   for (const std::string& path : shard_paths) {
     const bool remote = path.rfind("http://", 0) == 0;
-    DENSER_CHECK(!remote || remote_opener(), "shard ", path, ": this program cannot reach remote shards");
+    DENSER_CHECK(!remote || remote_opener(), ErrorCode::kUnsupported, "shard ", path,
+                 ": this program cannot reach remote shards");
     shards.push_back(remote ? remote_opener()(path) : VectorIndex::open(path));
     if (remote) {
       list.push_back({{"url", path}, {"vectors", shards.back()->num_vectors()}});

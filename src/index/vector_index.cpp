@@ -20,7 +20,7 @@
 
 #include "denser/common/error.h"
 #include "denser/common/parallel.h"
-#include "index/faiss_vector_index.h"
+#include "faiss_vector_index.h"
 #include "denser/common/timer.h"
 
 namespace denser {
@@ -33,7 +33,7 @@ auto faiss_call(const char* what, Fn&& fn) {
   try {
     return fn();
   } catch (const faiss::FaissException& e) {
-    DENSER_THROW("FAISS failed to ", what, ": ", e.what());
+    DENSER_THROW(ErrorCode::kInvalidArgument, "FAISS failed to ", what, ": ", e.what());
   }
 }
 
@@ -55,11 +55,11 @@ struct SearchParamsHolder {
 void build_params(const faiss::Index* index, const std::string& factory, const VectorSearchParams& params,
                   SearchParamsHolder& holder) {
   const faiss::Index* core = core_index(index);
-  DENSER_CHECK(params.ef_search <= 0 || dynamic_cast<const faiss::IndexHNSW*>(core) != nullptr,
+  DENSER_CHECK(params.ef_search <= 0 || dynamic_cast<const faiss::IndexHNSW*>(core) != nullptr, ErrorCode::kUnsupported,
                "ef_search applies to HNSW indexes only; this index is '", factory, "'");
   const auto* ivf = dynamic_cast<const faiss::IndexIVF*>(core);
-  DENSER_CHECK(params.nprobe <= 0 || ivf != nullptr, "nprobe applies to IVF indexes only; this index is '", factory,
-               "'");
+  DENSER_CHECK(params.nprobe <= 0 || ivf != nullptr, ErrorCode::kUnsupported,
+               "nprobe applies to IVF indexes only; this index is '", factory, "'");
   if (ivf == nullptr) return;
   holder.ivf.nprobe = params.nprobe > 0 ? static_cast<size_t>(params.nprobe) : ivf->nprobe;
   holder.ivf.max_codes = ivf->max_codes;
@@ -107,10 +107,10 @@ std::span<const float> FaissVectorIndex::prepare(std::span<const float> x, std::
 }
 
 void FaissVectorIndex::train(size_t n, std::span<const float> x, int threads) {
-  DENSER_CHECK(x.size() == n * options_.dim, "training matrix has ", x.size(), " floats; expected n (", n,
-               ") x dim (", options_.dim, ")");
+  DENSER_CHECK(x.size() == n * options_.dim, ErrorCode::kInvalidArgument, "training matrix has ", x.size(),
+               " floats; expected n (", n, ") x dim (", options_.dim, ")");
   if (index_->is_trained) return;
-  DENSER_CHECK(n > 0, "index '", options_.factory, "' needs training vectors, got none");
+  DENSER_CHECK(n > 0, ErrorCode::kInvalidArgument, "index '", options_.factory, "' needs training vectors, got none");
   set_faiss_threads(threads);
   std::vector<float> buffer;
   const std::span<const float> data = prepare(x, buffer);
@@ -119,17 +119,18 @@ void FaissVectorIndex::train(size_t n, std::span<const float> x, int threads) {
 
 void FaissVectorIndex::add(std::span<const std::string> ids, std::span<const float> x, int threads) {
   const size_t n = ids.size();
-  DENSER_CHECK(x.size() == n * options_.dim, "vector matrix has ", x.size(), " floats; expected ", n,
-               " ids x dim (", options_.dim, ")");
-  DENSER_CHECK(index_->is_trained, "index '", options_.factory, "' must be trained before vectors are added");
+  DENSER_CHECK(x.size() == n * options_.dim, ErrorCode::kInvalidArgument, "vector matrix has ", x.size(),
+               " floats; expected ", n, " ids x dim (", options_.dim, ")");
+  DENSER_CHECK(index_->is_trained, ErrorCode::kInternal, "index '", options_.factory,
+               "' must be trained before vectors are added");
   if (n == 0) return;
   set_faiss_threads(threads);
   std::vector<float> buffer;
   const std::span<const float> data = prepare(x, buffer);
   faiss_call("add vectors", [&] { index_->add(static_cast<faiss::Index::idx_t>(n), data.data()); });
   ids_.insert(ids_.end(), ids.begin(), ids.end());
-  DENSER_CHECK(static_cast<uint64_t>(index_->ntotal) == ids_.size(), "FAISS holds ", index_->ntotal,
-               " vectors but ", ids_.size(), " doc ids were added");
+  DENSER_CHECK(static_cast<uint64_t>(index_->ntotal) == ids_.size(), ErrorCode::kInternal, "FAISS holds ",
+               index_->ntotal, " vectors but ", ids_.size(), " doc ids were added");
 }
 
 void FaissVectorIndex::search_faiss(size_t nq, const float* q, size_t k, const faiss::SearchParameters* params,
@@ -178,8 +179,8 @@ uint64_t FaissVectorIndex::search_hits(size_t nq, const float* queries, size_t k
 
 VectorSearchResults FaissVectorIndex::search(size_t nq, std::span<const float> q, size_t k,
                                              const VectorSearchParams& params, int threads) const {
-  DENSER_CHECK(q.size() == nq * options_.dim, "query matrix has ", q.size(), " floats; expected nq (", nq,
-               ") x dim (", options_.dim, ")");
+  DENSER_CHECK(q.size() == nq * options_.dim, ErrorCode::kInvalidArgument, "query matrix has ", q.size(),
+               " floats; expected nq (", nq, ") x dim (", options_.dim, ")");
   const auto start = std::chrono::steady_clock::now();
   VectorSearchResults results;
   results.hits.resize(nq);
@@ -259,34 +260,20 @@ std::string FaissVectorIndex::describe() const {
 
 void set_exhaustive_batch_threshold(int nq) { faiss::distance_compute_blas_threshold = std::max(1, nq); }
 
-VectorMetric parse_vector_metric(std::string_view name) {
-  if (name == "ip" || name == "inner_product") return VectorMetric::kInnerProduct;
-  if (name == "cosine") return VectorMetric::kCosine;
-  DENSER_THROW("unknown vector metric '", name, "'; expected 'ip' or 'cosine'");
-}
-
-const char* vector_metric_name(VectorMetric metric) {
-  return metric == VectorMetric::kCosine ? "cosine" : "ip";
-}
-
 std::unique_ptr<VectorIndex> VectorIndex::create(const VectorIndexOptions& options) {
-  DENSER_CHECK(options.dim > 0, "vector index dimension must be positive");
-  DENSER_CHECK(!options.factory.empty(), "empty FAISS factory string");
+  DENSER_CHECK(options.dim > 0, ErrorCode::kInvalidArgument, "vector index dimension must be positive");
+  DENSER_CHECK(!options.factory.empty(), ErrorCode::kInvalidArgument, "empty FAISS factory string");
   std::unique_ptr<faiss::Index> index;
   try {
     index.reset(faiss::index_factory(static_cast<int>(options.dim), options.factory.c_str(),
                                      faiss::METRIC_INNER_PRODUCT));
   } catch (const faiss::FaissException& e) {
-    DENSER_THROW("FAISS rejected the factory string '", options.factory, "' for dim ", options.dim, ": ", e.what());
+    DENSER_THROW(ErrorCode::kInvalidArgument, "FAISS rejected the factory string '", options.factory, "' for dim ",
+                 options.dim, ": ", e.what());
   }
-  DENSER_CHECK(index != nullptr, "FAISS factory string '", options.factory, "' made no index");
+  DENSER_CHECK(index != nullptr, ErrorCode::kInvalidArgument, "FAISS factory string '", options.factory,
+               "' made no index");
   return std::make_unique<detail::FaissVectorIndex>(options, std::move(index), std::vector<std::string>());
-}
-
-void VectorIndex::check_fingerprint(std::string_view expected) const {
-  DENSER_CHECK(expected == fingerprint(), "model fingerprint mismatch: the index was built from vectors of model '",
-               fingerprint(), "' but the queries come from model '", expected,
-               "'; encode the corpus with this model and rebuild the index, or search with the index's model");
 }
 
 }  // namespace denser

@@ -72,7 +72,7 @@ std::unordered_map<std::string_view, double> normalized(const RankedList& list) 
 }  // namespace
 
 std::vector<RetrievedHit> fuse_rrf(const RankedList& dense, const RankedList& bm25, double rrf_k, size_t k) {
-  DENSER_CHECK(rrf_k >= 0, "RRF k must be non-negative, got ", rrf_k);
+  DENSER_CHECK(rrf_k >= 0, ErrorCode::kInvalidArgument, "RRF k must be non-negative, got ", rrf_k);
   std::vector<RetrievedHit> hits = merge(dense, bm25);
   for (RetrievedHit& hit : hits) {
     if (hit.dense_rank != 0) hit.score += 1.0 / (rrf_k + hit.dense_rank);
@@ -83,7 +83,8 @@ std::vector<RetrievedHit> fuse_rrf(const RankedList& dense, const RankedList& bm
 }
 
 std::vector<RetrievedHit> fuse_linear(const RankedList& dense, const RankedList& bm25, double alpha, size_t k) {
-  DENSER_CHECK(alpha >= 0 && alpha <= 1, "linear fusion weight alpha must lie in [0, 1], got ", alpha);
+  DENSER_CHECK(alpha >= 0 && alpha <= 1, ErrorCode::kInvalidArgument,
+               "linear fusion weight alpha must lie in [0, 1], got ", alpha);
   std::vector<RetrievedHit> hits = merge(dense, bm25);
   auto dn = normalized(dense), bn = normalized(bm25);
   for (RetrievedHit& hit : hits) {
@@ -97,8 +98,8 @@ std::vector<RetrievedHit> fuse_linear(const RankedList& dense, const RankedList&
 std::vector<float> prf_query(std::span<const float> q, std::span<const float> feedback_rows, size_t n,
                              const PrfOptions& options) {
   const size_t dim = q.size();
-  DENSER_CHECK(feedback_rows.size() == n * dim, "PRF: ", feedback_rows.size(), " feedback values for ", n,
-               " rows of dim ", dim);
+  DENSER_CHECK(feedback_rows.size() == n * dim, ErrorCode::kInvalidArgument, "PRF: ", feedback_rows.size(),
+               " feedback values for ", n, " rows of dim ", dim);
   std::vector<float> out(q.begin(), q.end());
   if (options.method == PrfMethod::kNone || n == 0) return out;
   std::vector<double> sum(dim, 0.0);
@@ -233,19 +234,22 @@ RankedList Retriever::Impl::dense_search(std::span<const float> q, size_t depth,
 }
 
 Retriever::Retriever(RetrieverParts parts) : impl_(std::make_unique<Impl>()) {
-  DENSER_CHECK(static_cast<bool>(parts.encoder) == static_cast<bool>(parts.index),
+  DENSER_CHECK(static_cast<bool>(parts.encoder) == static_cast<bool>(parts.index), ErrorCode::kInvalidArgument,
                "retriever: the dense side needs both a model and a vector index");
-  DENSER_CHECK(parts.index || parts.bm25, "retriever: neither a dense index nor a BM25 index was given");
+  DENSER_CHECK(parts.index || parts.bm25, ErrorCode::kInvalidArgument,
+               "retriever: neither a dense index nor a BM25 index was given");
   if (parts.index) {
-    DENSER_CHECK(parts.encoder->dim() == static_cast<int>(parts.index->dim()), "retriever: the model outputs dim ",
-                 parts.encoder->dim(), " but the vector index holds dim ", parts.index->dim());
+    DENSER_CHECK(parts.encoder->dim() == static_cast<int>(parts.index->dim()), ErrorCode::kUnsupported,
+                 "retriever: the model outputs dim ", parts.encoder->dim(), " but the vector index holds dim ",
+                 parts.index->dim());
     parts.index->check_fingerprint(parts.encoder->fingerprint());
   }
   if (parts.embeddings) {
-    DENSER_CHECK(parts.index, "retriever: document vectors for PRF need the dense side");
-    DENSER_CHECK(parts.embeddings->dim() == parts.index->dim(), "retriever: the PRF embeddings hold dim ",
-                 parts.embeddings->dim(), " but the vector index holds dim ", parts.index->dim());
-    DENSER_CHECK(parts.embeddings->header().model_fingerprint == parts.index->fingerprint(),
+    DENSER_CHECK(parts.index, ErrorCode::kInvalidArgument, "retriever: document vectors for PRF need the dense side");
+    DENSER_CHECK(parts.embeddings->dim() == parts.index->dim(), ErrorCode::kUnsupported,
+                 "retriever: the PRF embeddings hold dim ", parts.embeddings->dim(), " but the vector index holds dim ",
+                 parts.index->dim());
+    DENSER_CHECK(parts.embeddings->header().model_fingerprint == parts.index->fingerprint(), ErrorCode::kUnsupported,
                  "retriever: the PRF embeddings were made by model ", parts.embeddings->header().model_fingerprint,
                  " but the vector index by ", parts.index->fingerprint());
     const auto& ids = parts.embeddings->ids();
@@ -280,13 +284,14 @@ std::vector<RetrievalMode> Retriever::modes() const {
 std::vector<RetrievalResult> Retriever::search(std::span<const std::string> queries,
                                                const RetrievalOptions& options) {
   const bool dense = options.mode != RetrievalMode::kBm25, sparse = options.mode != RetrievalMode::kDense;
-  DENSER_CHECK(!dense || has_dense(), "retrieval mode ", retrieval_mode_name(options.mode),
+  DENSER_CHECK(!dense || has_dense(), ErrorCode::kUnsupported, "retrieval mode ", retrieval_mode_name(options.mode),
                " needs a dense model and vector index, and this retriever has none");
-  DENSER_CHECK(!sparse || has_bm25(), "retrieval mode ", retrieval_mode_name(options.mode),
+  DENSER_CHECK(!sparse || has_bm25(), ErrorCode::kUnsupported, "retrieval mode ", retrieval_mode_name(options.mode),
                " needs a BM25 index, and this retriever has none");
   const bool prf = dense && options.prf.method != PrfMethod::kNone;
-  DENSER_CHECK(!prf || has_prf(), "PRF needs the documents' vectors (an embeddings file), and none were given");
-  DENSER_CHECK(options.k > 0, "k must be positive");
+  DENSER_CHECK(!prf || has_prf(), ErrorCode::kUnsupported,
+               "PRF needs the documents' vectors (an embeddings file), and none were given");
+  DENSER_CHECK(options.k > 0, ErrorCode::kInvalidArgument, "k must be positive");
   // No list can be longer than the corpus: a larger k (say 10^9) would only size buffers
   // for results that cannot exist.
   const size_t corpus = std::max<size_t>(1, num_docs());
@@ -322,7 +327,7 @@ std::vector<RetrievalResult> Retriever::search(std::span<const std::string> quer
         std::vector<float> rows(n * dim);
         for (size_t r = 0; r < n; ++r) {
           auto it = impl_->embedding_rows.find(dense_list[r].first);
-          DENSER_CHECK(it != impl_->embedding_rows.end(), "PRF: document ", dense_list[r].first,
+          DENSER_CHECK(it != impl_->embedding_rows.end(), ErrorCode::kCorrupt, "PRF: document ", dense_list[r].first,
                        " of the vector index is missing from the embeddings file");
           impl_->parts.embeddings->rows(it->second, it->second + 1, rows.data() + r * dim);
         }
@@ -361,7 +366,7 @@ std::vector<RetrievalResult> Retriever::search(std::span<const std::string> quer
 
 Run retrieve_run(Retriever& retriever, const std::vector<Query>& queries, const RetrievalOptions& options,
                  const std::string& tag, size_t batch_size) {
-  DENSER_CHECK(batch_size > 0, "retrieve_run: batch size must be positive");
+  DENSER_CHECK(batch_size > 0, ErrorCode::kInvalidArgument, "retrieve_run: batch size must be positive");
   Run run;
   run.tag = tag;
   std::vector<std::string> texts;

@@ -14,7 +14,8 @@
 #include <thread>
 
 #include "denser/common/error.h"
-#include "serve/bad_request.h"
+#include "denser/common/log.h"
+#include "bad_request.h"
 
 namespace denser::serve_internal {
 
@@ -24,8 +25,35 @@ inline void send_json(httplib::Response& res, int status, const nlohmann::json& 
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
-inline void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, status, {{"error", {{"status", status}, {"message", message}}}});
+/// {"error": {"status", "code", "message", "field"}}: code is the error category's name
+/// (error_code_name), field the request field at fault (left out when there is none).
+inline void send_error(httplib::Response& res, int status, const std::string& message, const char* code = nullptr,
+                       const std::string& field = "") {
+  nlohmann::json error = {{"status", status}, {"message", message}};
+  if (code != nullptr) error["code"] = code;
+  if (!field.empty()) error["field"] = field;
+  send_json(res, status, {{"error", std::move(error)}});
+}
+
+/// Answers the exception being handled (call inside a catch block): an HTTP-level refusal
+/// with its own status; a denser::Error with its category's status, code and field; out
+/// of memory as 503; anything else as 500, logged. `who` prefixes the log line.
+inline void send_current_exception(const httplib::Request& req, httplib::Response& res, const char* who) {
+  try {
+    throw;
+  } catch (const BadRequest& e) {
+    send_error(res, e.status, e.message);
+  } catch (const Error& e) {
+    const int status = http_status(e.code());
+    if (status >= 500) DENSER_LOG_WARN(who, ": ", req.method, " ", req.path, ": ", error_code_name(e.code()), ": ", e.what());
+    send_error(res, status, e.what(), error_code_name(e.code()), e.field());
+  } catch (const std::bad_alloc&) {
+    DENSER_LOG_WARN(who, ": ", req.method, " ", req.path, ": out of memory");
+    send_error(res, 503, "out of memory; retry later or with a smaller request", error_code_name(ErrorCode::kUnavailable));
+  } catch (const std::exception& e) {
+    DENSER_LOG_WARN(who, ": ", req.method, " ", req.path, ": internal error: ", e.what());
+    send_error(res, 500, std::string("internal error: ") + e.what(), error_code_name(ErrorCode::kInternal));
+  }
 }
 
 /// Why the request's body framing is ambiguous (both Content-Length and Transfer-Encoding,
@@ -111,9 +139,9 @@ inline void configure_sockets(httplib::Server& http) {
 
 /// Binds host:port (port 0: any free port); returns the bound port. `who` prefixes errors.
 inline int bind_listener(httplib::Server& http, const std::string& host, int port, const char* who) {
-  DENSER_CHECK(port >= 0 && port <= 65535, who, ": port ", port, " is out of range");
+  DENSER_CHECK(port >= 0 && port <= 65535, ErrorCode::kInvalidArgument, who, ": port ", port, " is out of range");
   const int bound = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
-  DENSER_CHECK(bound > 0, who, ": cannot listen on ", host, ":", port,
+  DENSER_CHECK(bound > 0, ErrorCode::kUnavailable, who, ": cannot listen on ", host, ":", port,
                " (address in use, a privileged port, or not an address of this machine)");
   return bound;
 }
@@ -129,7 +157,7 @@ inline void listen_in_background(httplib::Server& http, std::thread& thread) {
   while (!http.is_running()) {
     if (ended->load()) {
       thread.join();
-      DENSER_THROW("serve: the listener stopped before it accepted connections");
+      DENSER_THROW(ErrorCode::kUnavailable, "serve: the listener stopped before it accepted connections");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }

@@ -1,6 +1,8 @@
 #pragma once
 // The body of POST /search, parsed and checked against the server's limits: every way a
-// client can get it wrong is a BadRequest (400 or 413) naming the field. Free of the HTTP
+// client can get it wrong is a denser::Error naming the field (invalid argument: 400, too
+// large: 413, unsupported by this server: 422). The options are read through the retrieval
+// options' table (retrieval_option_table), as the CLI's flags are. Free of the HTTP
 // library and of the retriever, so that a fuzzer can drive it with arbitrary bytes.
 #include <string>
 #include <string_view>
@@ -10,7 +12,7 @@
 
 #include "denser/search/retriever.h"
 #include "denser/serve/server.h"
-#include "serve/bad_request.h"
+#include "bad_request.h"
 
 namespace denser::serve_internal {
 

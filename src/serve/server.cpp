@@ -21,9 +21,9 @@
 #include "denser/common/utf8.h"
 #include "denser/data/collection.h"
 #include "denser/data/readers.h"
-#include "serve/http_json.h"
-#include "serve/search_request.h"
-#include "serve/web_page.h"
+#include "http_json.h"
+#include "search_request.h"
+#include "web_page.h"
 
 namespace denser {
 
@@ -187,11 +187,8 @@ void SearchServer::Impl::guarded(const std::string& route, const httplib::Reques
   try {
     if (route != "/health" && route != "/") check_bearer(req, res, options.token);
     handler();
-  } catch (const BadRequest& e) {
-    send_error(res, e.status, e.message);
-  } catch (const std::exception& e) {
-    DENSER_LOG_WARN("serve: ", req.method, " ", req.path, ": internal error: ", e.what());
-    send_error(res, 500, std::string("internal error: ") + e.what());
+  } catch (...) {
+    serve_internal::send_current_exception(req, res, "serve");
   }
   in_flight.fetch_sub(1);
   metrics.record(route, res.status, seconds_since(start));
@@ -309,9 +306,9 @@ void SearchServer::Impl::install_routes() {
   http.Get(R"(/doc/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
     guarded("/doc", req, res, [&] {
       const std::string id = req.matches[1];
-      if (!docs) reject(404, "documents are not loaded (start the server with --collection)");
+      DENSER_CHECK(docs, ErrorCode::kNotFound, "documents are not loaded (start the server with --collection)");
       const DocumentStore::Entry* e = docs->find(id);
-      if (e == nullptr) reject(404, "no document with id \"" + id + "\"");
+      DENSER_CHECK(e != nullptr, ErrorCode::kNotFound, "no document with id \"", id, "\"");
       send_json(res, 200, {{"id", id}, {"title", e->title}, {"text", e->text}});
     });
   });
@@ -372,7 +369,7 @@ void SearchServer::Impl::install_routes() {
 SearchServer::SearchServer(std::shared_ptr<Retriever> retriever, std::shared_ptr<const DocumentStore> docs,
                            ServerOptions options)
     : impl_(std::make_unique<Impl>()) {
-  DENSER_CHECK(retriever, "serve: no retriever");
+  DENSER_CHECK(retriever, ErrorCode::kInvalidArgument, "serve: no retriever");
   impl_->retriever = std::move(retriever);
   impl_->docs = std::move(docs);
   impl_->options = std::move(options);
@@ -390,7 +387,7 @@ int SearchServer::bind() {
 }
 
 void SearchServer::serve() {
-  DENSER_CHECK(impl_->bound_port > 0, "serve: bind() first");
+  DENSER_CHECK(impl_->bound_port > 0, ErrorCode::kInternal, "serve: bind() first");
   impl_->http.listen_after_bind();
 }
 

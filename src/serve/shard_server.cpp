@@ -13,7 +13,7 @@
 #include "denser/common/error.h"
 #include "denser/common/log.h"
 #include "denser/index/sharded_index.h"
-#include "serve/http_json.h"
+#include "http_json.h"
 
 namespace denser {
 namespace {
@@ -28,10 +28,11 @@ size_t bounded_int(const json& body, const char* name, size_t fallback, size_t l
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return fallback;
   if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() && it->get<int64_t>() < 0))
-    reject(400, std::string("\"") + name + "\" must be a non-negative integer");
+    serve_internal::reject_field(ErrorCode::kInvalidArgument, name, std::string("\"") + name + "\" must be a non-negative integer");
   const uint64_t v = it->get<uint64_t>();
   if (v < lo || v > hi)
-    reject(400, std::string("\"") + name + "\" is " + std::to_string(v) + ", outside [" + std::to_string(lo) + ", " +
+    serve_internal::reject_field(v > hi && hi > 1 ? ErrorCode::kTooLarge : ErrorCode::kInvalidArgument, name,
+                                 std::string("\"") + name + "\" is " + std::to_string(v) + ", outside [" + std::to_string(lo) + ", " +
                     std::to_string(hi) + "]");
   return static_cast<size_t>(v);
 }
@@ -44,38 +45,38 @@ class RemoteVectorIndex final : public VectorIndex {
   RemoteVectorIndex(const std::string& url, std::string token, int timeout_s) : url_(url), token_(std::move(token)) {
     static const std::regex pattern(R"(^http://([^/:]+)(?::(\d+))?/?$)");
     std::smatch m;
-    DENSER_CHECK(std::regex_match(url, m, pattern), "shard URL \"", url, "\" is not of the form http://host:port");
+    DENSER_CHECK(std::regex_match(url, m, pattern), ErrorCode::kInvalidArgument, "shard URL \"", url, "\" is not of the form http://host:port");
     host_ = m[1];
     port_ = m[2].matched ? std::stoi(m[2]) : 80;
     timeout_s_ = timeout_s;
     const json info = get("/shard/info");
     try {
-      DENSER_CHECK(info.at("dim").is_number_unsigned() && info.at("dim").get<uint64_t>() <= 65536, "shard ", url_,
+      DENSER_CHECK(info.at("dim").is_number_unsigned() && info.at("dim").get<uint64_t>() <= 65536, ErrorCode::kUnavailable, "shard ", url_,
                    ": \"dim\" is not a dimension: ", info.at("dim").dump());
-      DENSER_CHECK(info.at("vectors").is_number_unsigned(), "shard ", url_, ": \"vectors\" is not a count");
+      DENSER_CHECK(info.at("vectors").is_number_unsigned(), ErrorCode::kUnavailable, "shard ", url_, ": \"vectors\" is not a count");
       dim_ = info.at("dim").get<uint32_t>();
       metric_ = parse_vector_metric(info.at("metric").get<std::string>());
       factory_ = info.at("factory").get<std::string>();
       fingerprint_ = info.at("model_fingerprint").get<std::string>();
       ids_ = get("/shard/ids").get<std::vector<std::string>>();
-      DENSER_CHECK(ids_.size() == info.at("vectors").get<uint64_t>(), "shard ", url_, " lists ", ids_.size(),
+      DENSER_CHECK(ids_.size() == info.at("vectors").get<uint64_t>(), ErrorCode::kUnavailable, "shard ", url_, " lists ", ids_.size(),
                    " ids for ", info.at("vectors").get<uint64_t>(), " vectors");
     } catch (const json::exception& e) {
-      DENSER_THROW("shard ", url_, ": unexpected /shard/info or /shard/ids answer: ", e.what());
+      DENSER_THROW(ErrorCode::kUnavailable, "shard ", url_, ": unexpected /shard/info or /shard/ids answer: ", e.what());
     }
   }
 
   bool needs_training() const override { return false; }
-  void train(size_t, std::span<const float>, int) override { DENSER_THROW("shard ", url_, " is remote: build it there"); }
+  void train(size_t, std::span<const float>, int) override { DENSER_THROW(ErrorCode::kUnsupported, "shard ", url_, " is remote: build it there"); }
   void add(std::span<const std::string>, std::span<const float>, int) override {
-    DENSER_THROW("shard ", url_, " is remote: build it there");
+    DENSER_THROW(ErrorCode::kUnsupported, "shard ", url_, " is remote: build it there");
   }
-  void save(const std::string&) const override { DENSER_THROW("shard ", url_, " is remote: it is saved there"); }
+  void save(const std::string&) const override { DENSER_THROW(ErrorCode::kUnsupported, "shard ", url_, " is remote: it is saved there"); }
 
   VectorSearchResults search(size_t nq, std::span<const float> q, size_t k, const VectorSearchParams& params,
                              int) const override {
     const auto start = std::chrono::steady_clock::now();
-    DENSER_CHECK(q.size() == nq * dim_, "shard ", url_, ": ", q.size(), " query values for ", nq, " queries of dim ", dim_);
+    DENSER_CHECK(q.size() == nq * dim_, ErrorCode::kInvalidArgument, "shard ", url_, ": ", q.size(), " query values for ", nq, " queries of dim ", dim_);
     json vectors = json::array();
     for (size_t i = 0; i < nq; ++i) vectors.push_back(std::vector<float>(q.begin() + i * dim_, q.begin() + (i + 1) * dim_));
     json body = {{"k", k}, {"vectors", std::move(vectors)}, {"ef_search", params.ef_search}, {"nprobe", params.nprobe}};
@@ -84,7 +85,7 @@ class RemoteVectorIndex final : public VectorIndex {
     out.stats.num_queries = nq;
     try {
       const json& hits = answer.at("hits");
-      DENSER_CHECK(hits.is_array() && hits.size() == nq, "shard ", url_, " answered ", hits.size(), " hit lists for ", nq,
+      DENSER_CHECK(hits.is_array() && hits.size() == nq, ErrorCode::kUnavailable, "shard ", url_, " answered ", hits.size(), " hit lists for ", nq,
                    " queries");
       for (const json& list : hits) {
         std::vector<VectorHit>& mine = out.hits.emplace_back();
@@ -93,13 +94,13 @@ class RemoteVectorIndex final : public VectorIndex {
           // be an out-of-range conversion.
           const json &score = h.at("score"), &row = h.at("row");
           DENSER_CHECK(score.is_number() && std::abs(score.get<double>()) <= std::numeric_limits<float>::max() &&
-                           row.is_number_unsigned(),
+                           row.is_number_unsigned(), ErrorCode::kUnavailable,
                        "shard ", url_, ": a hit with score ", score.dump(), " and row ", row.dump());
           mine.push_back(VectorHit{h.at("id").get<std::string>(), score.get<float>(), row.get<uint64_t>()});
         }
       }
     } catch (const json::exception& e) {
-      DENSER_THROW("shard ", url_, ": unexpected /shard/search answer: ", e.what());
+      DENSER_THROW(ErrorCode::kUnavailable, "shard ", url_, ": unexpected /shard/search answer: ", e.what());
     }
     out.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
@@ -124,10 +125,10 @@ class RemoteVectorIndex final : public VectorIndex {
     return c;
   }
   json parse(const httplib::Result& res, const std::string& route) const {
-    DENSER_CHECK(res, "shard ", url_, route, ": no answer (", httplib::to_string(res.error()), ")");
-    DENSER_CHECK(res->status == 200, "shard ", url_, route, ": HTTP ", res->status, ": ", res->body.substr(0, 300));
+    DENSER_CHECK(res, ErrorCode::kUnavailable, "shard ", url_, route, ": no answer (", httplib::to_string(res.error()), ")");
+    DENSER_CHECK(res->status == 200, ErrorCode::kUnavailable, "shard ", url_, route, ": HTTP ", res->status, ": ", res->body.substr(0, 300));
     json j = json::parse(res->body, nullptr, false);
-    DENSER_CHECK(!j.is_discarded(), "shard ", url_, route, ": the answer is not JSON");
+    DENSER_CHECK(!j.is_discarded(), ErrorCode::kUnavailable, "shard ", url_, route, ": the answer is not JSON");
     return j;
   }
   json get(const std::string& route) const { return parse(client()->Get(route.c_str()), route); }
@@ -168,34 +169,31 @@ struct ShardServer::Impl {
     try {
       if (!open) serve_internal::check_bearer(req, res, options.token);
       handler();
-    } catch (const BadRequest& e) {
-      send_error(res, e.status, e.message);
-    } catch (const std::exception& e) {
-      DENSER_LOG_WARN("serve-shard: ", req.method, " ", req.path, ": internal error: ", e.what());
-      send_error(res, 500, std::string("internal error: ") + e.what());
+    } catch (...) {
+      serve_internal::send_current_exception(req, res, "serve-shard");
     }
   }
 
   json search(const std::string& text) const {
     json body = json::parse(text, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) reject(400, "the body must be a JSON object");
+    if (body.is_discarded() || !body.is_object()) serve_internal::reject_field(ErrorCode::kInvalidArgument, "", "the body must be a JSON object");
     for (const auto& item : body.items())
       if (item.key() != "k" && item.key() != "vectors" && item.key() != "ef_search" && item.key() != "nprobe")
-        reject(400, "unknown field \"" + item.key() + "\"");
+        serve_internal::reject_field(ErrorCode::kInvalidArgument, item.key(), "unknown field \"" + item.key() + "\"");
     const size_t k = bounded_int(body, "k", 10, 1, options.max_k);
     VectorSearchParams params{static_cast<int>(bounded_int(body, "ef_search", 0, 0, 1 << 20)),
                               static_cast<int>(bounded_int(body, "nprobe", 0, 0, 1 << 20))};
     auto it = body.find("vectors");
-    if (it == body.end() || !it->is_array() || it->empty()) reject(400, "\"vectors\" must be a non-empty array");
+    if (it == body.end() || !it->is_array() || it->empty()) serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors", "\"vectors\" must be a non-empty array");
     if (it->size() > options.max_batch)
-      reject(413, "\"vectors\" holds " + std::to_string(it->size()) + " queries, above " + std::to_string(options.max_batch));
+      serve_internal::reject_field(ErrorCode::kTooLarge, "vectors", "\"vectors\" holds " + std::to_string(it->size()) + " queries, above " + std::to_string(options.max_batch));
     const size_t dim = index->dim();
     std::vector<float> q;
     q.reserve(it->size() * dim);
     for (const json& v : *it) {
-      if (!v.is_array() || v.size() != dim) reject(400, "every vector must be an array of " + std::to_string(dim) + " numbers");
+      if (!v.is_array() || v.size() != dim) serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors", "every vector must be an array of " + std::to_string(dim) + " numbers");
       for (const json& x : v) {
-        if (!x.is_number()) reject(400, "vector values must be numbers");
+        if (!x.is_number()) serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors", "vector values must be numbers");
         q.push_back(x.get<float>());
       }
     }
@@ -212,7 +210,7 @@ struct ShardServer::Impl {
 
 ShardServer::ShardServer(std::shared_ptr<const VectorIndex> index, ShardServerOptions options)
     : impl_(std::make_unique<Impl>()) {
-  DENSER_CHECK(index, "serve-shard: no index");
+  DENSER_CHECK(index, ErrorCode::kInvalidArgument, "serve-shard: no index");
   impl_->index = std::move(index);
   impl_->options = std::move(options);
   Impl& s = *impl_;
@@ -251,7 +249,7 @@ int ShardServer::bind() {
 }
 
 void ShardServer::serve() {
-  DENSER_CHECK(impl_->port > 0, "serve-shard: bind() first");
+  DENSER_CHECK(impl_->port > 0, ErrorCode::kInternal, "serve-shard: bind() first");
   impl_->http.listen_after_bind();
 }
 

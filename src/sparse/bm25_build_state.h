@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "denser/sparse/bm25_builder.h"
-#include "sparse/bm25_format.h"
-#include "sparse/bm25_model.h"
+#include "bm25_format.h"
+#include "bm25_model.h"
 
 namespace denser::bm25_detail {
 

@@ -9,7 +9,7 @@
 #include "denser/common/log.h"
 #include "denser/common/parallel.h"
 #include "denser/common/progress.h"
-#include "sparse/bm25_build_state.h"
+#include "bm25_build_state.h"
 #include "denser/common/timer.h"
 
 namespace denser {
@@ -99,7 +99,7 @@ struct Bm25IndexBuilder::Impl {
 };
 
 void Bm25IndexBuilder::Impl::add_batch(const Document* docs, size_t n) {
-  DENSER_CHECK(!finished, "documents added to a BM25 index builder after write() or build()");
+  DENSER_CHECK(!finished, ErrorCode::kInternal, "documents added to a BM25 index builder after write() or build()");
   if (n == 0) return;
   const auto start = std::chrono::steady_clock::now();
   analyzed.resize(std::max(analyzed.size(), n));
@@ -118,11 +118,11 @@ void Bm25IndexBuilder::Impl::add_batch(const Document* docs, size_t n) {
 
 void Bm25IndexBuilder::Impl::record_documents(const Document* docs, size_t n) {
   // Document numbers are uint32_t and UINT32_MAX marks "no more documents" in search.
-  DENSER_CHECK(data.doc_lengths.size() + n < UINT32_MAX, "a BM25 index holds at most ", UINT32_MAX - 1,
+  DENSER_CHECK(data.doc_lengths.size() + n < UINT32_MAX, ErrorCode::kTooLarge, "a BM25 index holds at most ", UINT32_MAX - 1,
                " documents");
   for (size_t i = 0; i < n; ++i) {
     const AnalyzedDoc& doc = analyzed[i];
-    DENSER_CHECK(doc.length <= UINT32_MAX, "document ", docs[i].id, " has more than 2^32 terms");
+    DENSER_CHECK(doc.length <= UINT32_MAX, ErrorCode::kTooLarge, "document ", docs[i].id, " has more than 2^32 terms");
     data.doc_lengths.push_back(static_cast<uint32_t>(doc.length));
     data.doc_id_bytes += docs[i].id;
     data.doc_id_offsets.push_back(data.doc_id_bytes.size());

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "denser/sparse/bm25_index.h"
-#include "sparse/bm25_index_impl.h"
-#include "sparse/postings_codec.h"
+#include "bm25_index_impl.h"
+#include "postings_codec.h"
 
 namespace denser::bm25_detail {
 

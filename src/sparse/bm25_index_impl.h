@@ -8,8 +8,8 @@
 
 #include "denser/common/io.h"
 #include "denser/sparse/bm25_index.h"
-#include "sparse/bm25_format.h"
-#include "sparse/bm25_model.h"
+#include "bm25_format.h"
+#include "bm25_model.h"
 
 namespace denser {
 

@@ -13,7 +13,7 @@
 #include <bit>
 #include <limits>
 
-#include "sparse/bm25_cursor.h"
+#include "bm25_cursor.h"
 
 namespace denser::bm25_detail {
 namespace {

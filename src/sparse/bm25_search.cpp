@@ -8,7 +8,7 @@
 
 #include "denser/common/error.h"
 #include "denser/common/parallel.h"
-#include "sparse/bm25_cursor.h"
+#include "bm25_cursor.h"
 
 namespace denser {
 
@@ -173,7 +173,7 @@ std::vector<Bm25SearchResult> Bm25Index::search_batch(const std::vector<std::str
 
 Run Bm25Index::to_run(const std::vector<Query>& queries, const std::vector<Bm25SearchResult>& results,
                       const std::string& tag) const {
-  DENSER_CHECK(queries.size() == results.size(), "to_run: ", queries.size(), " queries but ", results.size(),
+  DENSER_CHECK(queries.size() == results.size(), ErrorCode::kInvalidArgument, "to_run: ", queries.size(), " queries but ", results.size(),
                " results");
   Run run;
   run.tag = tag;

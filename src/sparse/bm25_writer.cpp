@@ -6,8 +6,8 @@
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/common/parallel.h"
-#include "sparse/bm25_build_state.h"
-#include "sparse/postings_codec.h"
+#include "bm25_build_state.h"
+#include "postings_codec.h"
 
 namespace denser::bm25_detail {
 
@@ -35,7 +35,7 @@ void TermPostings::flush() {
     tfs[i] = pending[2 * i + 1];
   }
   const uint32_t base = blocks.empty() ? 0 : blocks.back().last_doc + 1;
-  DENSER_CHECK(bytes.size() <= UINT32_MAX, "a term's postings exceed 4 GiB");
+  DENSER_CHECK(bytes.size() <= UINT32_MAX, ErrorCode::kTooLarge, "a term's postings exceed 4 GiB");
   BlockMeta block{};
   block.last_doc = docs[n - 1];
   block.offset = static_cast<uint32_t>(bytes.size());
@@ -86,7 +86,7 @@ void set_bounds(TermPostings& term, const ScoreModel& model, const std::vector<u
     const size_t end = i + 1 < term.blocks.size() ? term.blocks[i + 1].offset : size;
     const bool ok = postings_codec::decode_block(term.bytes.data() + block.offset, end - block.offset, n, base,
                                                  block.last_doc, docs, tfs);
-    DENSER_CHECK(ok, "internal error: a postings block just written does not decode");
+    DENSER_CHECK(ok, ErrorCode::kInternal, "internal error: a postings block just written does not decode");
     BoundTracker block_bound;
     for (size_t j = 0; j < n; ++j) {
       block_bound.add(tfs[j], lengths[docs[j]], model);

@@ -1,4 +1,4 @@
-#include "sparse/postings_codec.h"
+#include "postings_codec.h"
 
 #include <array>
 #include <bit>
@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "denser/common/error.h"
-#include "sparse/bm25_format.h"
+#include "bm25_format.h"
 
 namespace denser::postings_codec {
 namespace {
@@ -63,13 +63,13 @@ unsigned width_of(const uint32_t* values, size_t n) {
 }  // namespace
 
 void encode_block(const uint32_t* docs, const uint32_t* tfs, size_t n, uint32_t base, std::vector<uint8_t>& out) {
-  DENSER_CHECK(n >= 1 && n <= kBlockSize, "postings block of ", n, " entries");
+  DENSER_CHECK(n >= 1 && n <= kBlockSize, ErrorCode::kInternal, "postings block of ", n, " entries");
   uint32_t gaps[kBlockSize];
   uint32_t tfs_minus_one[kBlockSize];
   uint32_t previous = base;
   for (size_t i = 0; i < n; ++i) {
-    DENSER_CHECK(docs[i] >= previous, "postings not in increasing document order");
-    DENSER_CHECK(tfs[i] >= 1, "term frequency 0 in a posting");
+    DENSER_CHECK(docs[i] >= previous, ErrorCode::kInternal, "postings not in increasing document order");
+    DENSER_CHECK(tfs[i] >= 1, ErrorCode::kInternal, "term frequency 0 in a posting");
     gaps[i] = docs[i] - previous;
     previous = docs[i] + 1;
     tfs_minus_one[i] = tfs[i] - 1;

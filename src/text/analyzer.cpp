@@ -3,8 +3,8 @@
 #include <utf8proc.h>
 
 #include "denser/common/utf8.h"
-#include "text/porter_stemmer.h"
-#include "text/standard_tokenizer.h"
+#include "porter_stemmer.h"
+#include "standard_tokenizer.h"
 
 namespace denser {
 

@@ -9,9 +9,9 @@
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/common/utf8.h"
-#include "text/byte_level.h"
-#include "text/special_layout.h"
-#include "text/string_map.h"
+#include "byte_level.h"
+#include "special_layout.h"
+#include "string_map.h"
 
 namespace denser {
 
@@ -63,19 +63,19 @@ std::vector<std::string> load_vocab_json(const std::string& path) {
   try {
     doc = nlohmann::json::parse(read_file(path));
   } catch (const nlohmann::json::exception& e) {
-    DENSER_THROW(path, ": not valid JSON (expected an object token -> id): ", e.what());
+    DENSER_THROW(ErrorCode::kCorrupt, path, ": not valid JSON (expected an object token -> id): ", e.what());
   }
-  DENSER_CHECK(doc.is_object() && !doc.empty(), path, ": expected a non-empty JSON object token -> id");
+  DENSER_CHECK(doc.is_object() && !doc.empty(), ErrorCode::kCorrupt, path, ": expected a non-empty JSON object token -> id");
   std::vector<std::string> tokens(doc.size());
   std::vector<bool> seen(doc.size(), false);
   for (const auto& [token, value] : doc.items()) {
-    DENSER_CHECK(value.is_number_integer(), path, ": the id of token '", token, "' is not an integer");
+    DENSER_CHECK(value.is_number_integer(), ErrorCode::kCorrupt, path, ": the id of token '", token, "' is not an integer");
     const auto id = value.get<int64_t>();
-    DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens.size(), path, ": id ", id, " of token '", token,
+    DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens.size(), ErrorCode::kCorrupt, path, ": id ", id, " of token '", token,
                  "' is outside 0..", tokens.size() - 1, " (ids must be exactly 0..n-1)");
-    DENSER_CHECK(!seen[static_cast<size_t>(id)], path, ": id ", id, " is given to both '",
+    DENSER_CHECK(!seen[static_cast<size_t>(id)], ErrorCode::kCorrupt, path, ": id ", id, " is given to both '",
                  tokens[static_cast<size_t>(id)], "' and '", token, "'");
-    DENSER_CHECK(!token.empty(), path, ": empty token for id ", id);
+    DENSER_CHECK(!token.empty(), ErrorCode::kCorrupt, path, ": empty token for id ", id);
     seen[static_cast<size_t>(id)] = true;
     tokens[static_cast<size_t>(id)] = token;
   }
@@ -97,7 +97,7 @@ std::vector<BpeMerge> load_merges_txt(const std::string& path) {
       pos = end;
     }
     if (parts.empty()) continue;
-    DENSER_CHECK(parts.size() == 2, reader.where(), ": expected a merge rule 'left right', got '", line, "'");
+    DENSER_CHECK(parts.size() == 2, ErrorCode::kCorrupt, reader.where(), ": expected a merge rule 'left right', got '", line, "'");
     merges.emplace_back(std::move(parts[0]), std::move(parts[1]));
   }
   return merges;
@@ -154,28 +154,28 @@ ByteLevelBpe::ByteLevelBpe(std::vector<std::string> tokens, std::vector<BpeMerge
       vocab_(std::make_unique<StringMap>()),
       ranks_(std::make_unique<PairRanks>()),
       instance_id_(next_instance_id.fetch_add(1)) {
-  DENSER_CHECK(!tokens_.empty(), "ByteLevelBpe: empty vocabulary");
-  DENSER_CHECK(tokens_.size() < (size_t{1} << 31), "ByteLevelBpe: vocabulary of ", tokens_.size(),
+  DENSER_CHECK(!tokens_.empty(), ErrorCode::kCorrupt, "ByteLevelBpe: empty vocabulary");
+  DENSER_CHECK(tokens_.size() < (size_t{1} << 31), ErrorCode::kTooLarge, "ByteLevelBpe: vocabulary of ", tokens_.size(),
                " tokens is too large");
   for (size_t id = 0; id < tokens_.size(); ++id) {
-    DENSER_CHECK(!tokens_[id].empty(), "ByteLevelBpe: token ", id, " is empty");
+    DENSER_CHECK(!tokens_[id].empty(), ErrorCode::kCorrupt, "ByteLevelBpe: token ", id, " is empty");
     auto [index, inserted] = vocab_->insert(tokens_[id], static_cast<uint32_t>(id));
-    DENSER_CHECK(inserted, "ByteLevelBpe: duplicate token '", tokens_[id], "' at ids ", vocab_->value_at(index),
+    DENSER_CHECK(inserted, ErrorCode::kCorrupt, "ByteLevelBpe: duplicate token '", tokens_[id], "' at ids ", vocab_->value_at(index),
                  " and ", id);
   }
   for (size_t rank = 0; rank < merges_.size(); ++rank) {
     const auto& [left, right] = merges_[rank];
-    DENSER_CHECK(!left.empty() && !right.empty(), "ByteLevelBpe: merge ", rank, " has an empty side");
+    DENSER_CHECK(!left.empty() && !right.empty(), ErrorCode::kCorrupt, "ByteLevelBpe: merge ", rank, " has an empty side");
     const uint32_t l = ranks_->symbol_id(left);
     const uint32_t r = ranks_->symbol_id(right);
     const uint32_t m = ranks_->symbol_id(left + right);
-    DENSER_CHECK(ranks_->add(l, r, static_cast<uint32_t>(rank), m), "ByteLevelBpe: merge '", left, " ", right,
+    DENSER_CHECK(ranks_->add(l, r, static_cast<uint32_t>(rank), m), ErrorCode::kCorrupt, "ByteLevelBpe: merge '", left, " ", right,
                  "' (rank ", rank, ") appears twice");
   }
   ranks_->symbol_token.resize(ranks_->num_symbols());
   for (size_t s = 0; s < ranks_->num_symbols(); ++s) ranks_->symbol_token[s] = token_to_id(ranks_->symbol(s));
   unk_id_ = token_to_id(options_.unk_token);
-  DENSER_CHECK(unk_id_ >= 0, "ByteLevelBpe: the unknown token '", options_.unk_token, "' is not in the vocabulary");
+  DENSER_CHECK(unk_id_ >= 0, ErrorCode::kCorrupt, "ByteLevelBpe: the unknown token '", options_.unk_token, "' is not in the vocabulary");
   bos_id_ = token_to_id(options_.bos_token);
   eos_id_ = token_to_id(options_.eos_token);
   pad_id_ = token_to_id(options_.pad_token);
@@ -192,7 +192,7 @@ int32_t ByteLevelBpe::token_to_id(std::string_view token) const {
 }
 
 const std::string& ByteLevelBpe::id_to_token(int32_t id) const {
-  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), "ByteLevelBpe: token id ", id,
+  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), ErrorCode::kInvalidArgument, "ByteLevelBpe: token id ", id,
                " out of range [0, ", tokens_.size(), ")");
   return tokens_[static_cast<size_t>(id)];
 }
@@ -310,7 +310,7 @@ std::vector<std::string> ByteLevelBpe::tokenize(std::string_view text) const {
 }
 
 int32_t ByteLevelBpe::required_id(int32_t id, const std::string& name) const {
-  DENSER_CHECK(id >= 0, "ByteLevelBpe: the special token '", name, "' is not in the vocabulary");
+  DENSER_CHECK(id >= 0, ErrorCode::kUnsupported, "ByteLevelBpe: the special token '", name, "' is not in the vocabulary");
   return id;
 }
 
@@ -419,7 +419,7 @@ void ByteLevelBpe::save(const std::string& dir) const {
   std::string merges = "#version: 0.2\n";
   for (const auto& [left, right] : merges_) {
     DENSER_CHECK(left.find_first_of(" \t\r\n") == std::string::npos &&
-                     right.find_first_of(" \t\r\n") == std::string::npos,
+                     right.find_first_of(" \t\r\n") == std::string::npos, ErrorCode::kUnsupported,
                  "ByteLevelBpe: merge '", left, "' '", right, "' contains whitespace and cannot be saved");
     merges += left + " " + right + "\n";
   }

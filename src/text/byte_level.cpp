@@ -1,4 +1,4 @@
-#include "text/byte_level.h"
+#include "byte_level.h"
 
 #include <utf8proc.h>
 

@@ -1,4 +1,4 @@
-#include "text/porter_stemmer.h"
+#include "porter_stemmer.h"
 
 #include <cstddef>
 #include <span>

@@ -1,4 +1,4 @@
-#include "text/standard_tokenizer.h"
+#include "standard_tokenizer.h"
 
 #include <algorithm>
 
@@ -422,7 +422,7 @@ size_t utf16_prefix_end(std::string_view text, size_t begin, size_t end, size_t 
 
 StandardTokenizer::StandardTokenizer(std::string_view text, size_t max_token_length)
     : text_(text), max_token_length_(max_token_length), table_(WordBreakTable::get()) {
-  DENSER_CHECK(max_token_length >= 2, "StandardTokenizer: max_token_length must be at least 2, got ",
+  DENSER_CHECK(max_token_length >= 2, ErrorCode::kInvalidArgument, "StandardTokenizer: max_token_length must be at least 2, got ",
                max_token_length);
 }
 

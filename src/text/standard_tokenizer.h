@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "text/word_break.h"
+#include "word_break.h"
 
 namespace denser::text_internal {
 

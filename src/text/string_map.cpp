@@ -1,4 +1,4 @@
-#include "text/string_map.h"
+#include "string_map.h"
 
 #include <cstring>
 

@@ -9,7 +9,7 @@
 #include "denser/common/parallel.h"
 #include "denser/text/bpe.h"
 #include "denser/text/wordpiece.h"
-#include "text/special_layout.h"
+#include "special_layout.h"
 
 namespace denser {
 
@@ -31,7 +31,7 @@ BatchEncoding pad_encodings(const std::vector<Encoding>& rows, int32_t pad_id, s
   bool ragged = false;
   for (const auto& row : rows) batch.seq_len = std::max(batch.seq_len, row.size());
   for (const auto& row : rows) ragged = ragged || row.size() != batch.seq_len;
-  DENSER_CHECK(!ragged || pad_id >= 0, who, ": the vocabulary has no padding token to pad a batch with");
+  DENSER_CHECK(!ragged || pad_id >= 0, ErrorCode::kUnsupported, who, ": the vocabulary has no padding token to pad a batch with");
   const int32_t pad = ragged ? pad_id : 0;
   const size_t cells = batch.batch_size * batch.seq_len;
   batch.ids.assign(cells, pad);
@@ -54,7 +54,7 @@ namespace text_internal {
 Encoding build_single(const SpecialLayout& layout, const PrefixEncoder& encode, std::string_view text,
                       size_t max_length) {
   const size_t specials = layout.head.size() + layout.tail.size();
-  DENSER_CHECK(max_length == 0 || max_length >= specials, layout.who, ": max_length ", max_length,
+  DENSER_CHECK(max_length == 0 || max_length >= specials, ErrorCode::kInvalidArgument, layout.who, ": max_length ", max_length,
                " leaves no room for the ", specials, " special tokens of a single sequence");
   Encoding out;
   out.ids = layout.head;
@@ -68,7 +68,7 @@ Encoding build_single(const SpecialLayout& layout, const PrefixEncoder& encode, 
 Encoding build_pair(const SpecialLayout& layout, const PrefixEncoder& encode, std::string_view first,
                     std::string_view second, size_t max_length) {
   const size_t specials = layout.head.size() + layout.middle.size() + layout.tail.size();
-  DENSER_CHECK(max_length == 0 || max_length >= specials, layout.who, ": max_length ", max_length,
+  DENSER_CHECK(max_length == 0 || max_length >= specials, ErrorCode::kInvalidArgument, layout.who, ": max_length ", max_length,
                " leaves no room for the ", specials, " special tokens of a pair");
   const size_t budget = max_length == 0 ? std::numeric_limits<size_t>::max() : max_length - specials;
   std::vector<int32_t> a;
@@ -114,7 +114,7 @@ BatchEncoding SubwordTokenizer::encode_batch(std::span<const std::string> texts,
 BatchEncoding SubwordTokenizer::encode_pair_batch(std::span<const std::string_view> firsts,
                                                   std::span<const std::string_view> seconds, size_t max_length,
                                                   int num_threads) const {
-  DENSER_CHECK(firsts.size() == seconds.size(), kind(), ": encode_pair_batch got ", firsts.size(),
+  DENSER_CHECK(firsts.size() == seconds.size(), ErrorCode::kInvalidArgument, kind(), ": encode_pair_batch got ", firsts.size(),
                " first texts but ", seconds.size(), " second texts");
   std::vector<Encoding> rows(firsts.size());
   parallel_for(firsts.size(), num_threads, 16, [&](size_t begin, size_t end, int) {
@@ -131,18 +131,18 @@ void read_token(const nlohmann::json& config, const char* key, const std::string
   auto it = config.find(key);
   if (it == config.end() || it->is_null()) return;
   if (it->is_object() && it->contains("content")) {
-    DENSER_CHECK((*it)["content"].is_string(), path, ": \"", key, "\".content is not a string");
+    DENSER_CHECK((*it)["content"].is_string(), ErrorCode::kCorrupt, path, ": \"", key, "\".content is not a string");
     value = (*it)["content"].get<std::string>();
     return;
   }
-  DENSER_CHECK(it->is_string(), path, ": \"", key, "\" is neither a string nor an object with \"content\"");
+  DENSER_CHECK(it->is_string(), ErrorCode::kCorrupt, path, ": \"", key, "\" is neither a string nor an object with \"content\"");
   value = it->get<std::string>();
 }
 
 void read_bool(const nlohmann::json& config, const char* key, const std::string& path, bool& value) {
   auto it = config.find(key);
   if (it == config.end() || it->is_null()) return;
-  DENSER_CHECK(it->is_boolean(), path, ": \"", key, "\" is not true or false");
+  DENSER_CHECK(it->is_boolean(), ErrorCode::kCorrupt, path, ": \"", key, "\" is not true or false");
   value = it->get<bool>();
 }
 
@@ -152,9 +152,9 @@ nlohmann::json read_config(const std::string& path) {
   try {
     config = nlohmann::json::parse(read_file(path));
   } catch (const nlohmann::json::exception& e) {
-    DENSER_THROW(path, ": not valid JSON: ", e.what());
+    DENSER_THROW(ErrorCode::kCorrupt, path, ": not valid JSON: ", e.what());
   }
-  DENSER_CHECK(config.is_object(), path, ": expected a JSON object");
+  DENSER_CHECK(config.is_object(), ErrorCode::kCorrupt, path, ": expected a JSON object");
   return config;
 }
 
@@ -176,7 +176,7 @@ std::unique_ptr<SubwordTokenizer> load_tokenizer(const std::string& model_dir) {
     return std::make_unique<ByteLevelBpe>(ByteLevelBpe::load(vocab_json, merges_txt, std::move(options)));
   }
   const std::string vocab_txt = model_dir + "/vocab.txt";
-  DENSER_CHECK(file_exists(vocab_txt), model_dir,
+  DENSER_CHECK(file_exists(vocab_txt), ErrorCode::kNotFound, model_dir,
                ": no tokenizer files (expected vocab.txt for WordPiece, or vocab.json and merges.txt for "
                "byte-level BPE)");
   WordPieceOptions options;

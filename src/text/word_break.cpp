@@ -1,4 +1,4 @@
-#include "text/word_break.h"
+#include "word_break.h"
 
 #include <map>
 

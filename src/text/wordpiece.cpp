@@ -7,8 +7,8 @@
 #include "denser/common/error.h"
 #include "denser/common/io.h"
 #include "denser/common/utf8.h"
-#include "text/special_layout.h"
-#include "text/string_map.h"
+#include "special_layout.h"
+#include "string_map.h"
 
 namespace denser {
 
@@ -20,13 +20,13 @@ std::vector<std::string> load_vocab_txt(const std::string& path) {
   StringMap seen;
   std::string line;
   while (reader.next(line)) {
-    DENSER_CHECK(!line.empty(), reader.where(), ": empty line in vocabulary (expected one token per line)");
+    DENSER_CHECK(!line.empty(), ErrorCode::kCorrupt, reader.where(), ": empty line in vocabulary (expected one token per line)");
     auto [index, inserted] = seen.insert(line, static_cast<uint32_t>(reader.line_number()));
-    DENSER_CHECK(inserted, reader.where(), ": duplicate token '", line, "' (first at line ", seen.value_at(index),
+    DENSER_CHECK(inserted, ErrorCode::kCorrupt, reader.where(), ": duplicate token '", line, "' (first at line ", seen.value_at(index),
                  ")");
     tokens.push_back(line);
   }
-  DENSER_CHECK(!tokens.empty(), path, ": empty vocabulary file (expected one token per line)");
+  DENSER_CHECK(!tokens.empty(), ErrorCode::kCorrupt, path, ": empty vocabulary file (expected one token per line)");
   return tokens;
 }
 
@@ -34,7 +34,7 @@ void save_vocab_txt(const std::string& path, const std::vector<std::string>& tok
   AtomicFileWriter writer(path);
   for (size_t i = 0; i < tokens.size(); ++i) {
     const auto& token = tokens[i];
-    DENSER_CHECK(!token.empty() && token.find_first_of("\r\n") == std::string::npos, path, ": token ", i,
+    DENSER_CHECK(!token.empty() && token.find_first_of("\r\n") == std::string::npos, ErrorCode::kUnsupported, path, ": token ", i,
                  " is empty or contains a line break and cannot be written to a vocab.txt");
     writer.write(token);
     writer.write("\n");
@@ -54,14 +54,14 @@ WordPiece::WordPiece(std::vector<std::string> tokens, WordPieceOptions options)
       tokens_(std::move(tokens)),
       whole_(std::make_unique<StringMap>()),
       continuation_(std::make_unique<StringMap>()) {
-  DENSER_CHECK(!tokens_.empty(), "WordPiece: empty vocabulary");
-  DENSER_CHECK(tokens_.size() < (size_t{1} << 31), "WordPiece: vocabulary of ", tokens_.size(), " tokens is too large");
+  DENSER_CHECK(!tokens_.empty(), ErrorCode::kCorrupt, "WordPiece: empty vocabulary");
+  DENSER_CHECK(tokens_.size() < (size_t{1} << 31), ErrorCode::kTooLarge, "WordPiece: vocabulary of ", tokens_.size(), " tokens is too large");
   const std::string& prefix = options_.continuation_prefix;
   for (size_t id = 0; id < tokens_.size(); ++id) {
     const std::string& token = tokens_[id];
-    DENSER_CHECK(!token.empty(), "WordPiece: token ", id, " is empty");
+    DENSER_CHECK(!token.empty(), ErrorCode::kCorrupt, "WordPiece: token ", id, " is empty");
     auto [index, inserted] = whole_->insert(token, static_cast<uint32_t>(id));
-    DENSER_CHECK(inserted, "WordPiece: duplicate token '", token, "' at ids ", whole_->value_at(index), " and ", id);
+    DENSER_CHECK(inserted, ErrorCode::kCorrupt, "WordPiece: duplicate token '", token, "' at ids ", whole_->value_at(index), " and ", id);
     max_whole_bytes_ = std::max(max_whole_bytes_, token.size());
     if (!prefix.empty() && token.size() > prefix.size() && token.starts_with(prefix)) {
       continuation_->insert(std::string_view(token).substr(prefix.size()), static_cast<uint32_t>(id));
@@ -69,7 +69,7 @@ WordPiece::WordPiece(std::vector<std::string> tokens, WordPieceOptions options)
     }
   }
   unk_id_ = token_to_id(options_.unk_token);
-  DENSER_CHECK(unk_id_ >= 0, "WordPiece: the unknown token '", options_.unk_token, "' is not in the vocabulary");
+  DENSER_CHECK(unk_id_ >= 0, ErrorCode::kCorrupt, "WordPiece: the unknown token '", options_.unk_token, "' is not in the vocabulary");
   cls_id_ = token_to_id(options_.cls_token);
   sep_id_ = token_to_id(options_.sep_token);
   pad_id_ = token_to_id(options_.pad_token);
@@ -88,7 +88,7 @@ int32_t WordPiece::token_to_id(std::string_view token) const {
 }
 
 const std::string& WordPiece::id_to_token(int32_t id) const {
-  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), "WordPiece: token id ", id,
+  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), ErrorCode::kInvalidArgument, "WordPiece: token id ", id,
                " out of range [0, ", tokens_.size(), ")");
   return tokens_[static_cast<size_t>(id)];
 }
@@ -171,7 +171,7 @@ std::vector<std::string> WordPiece::tokenize(std::string_view text) const {
 }
 
 int32_t WordPiece::required_id(int32_t id, const std::string& name) const {
-  DENSER_CHECK(id >= 0, "WordPiece: the special token '", name, "' is not in the vocabulary");
+  DENSER_CHECK(id >= 0, ErrorCode::kUnsupported, "WordPiece: the special token '", name, "' is not in the vocabulary");
   return id;
 }
 

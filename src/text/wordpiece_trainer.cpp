@@ -10,7 +10,7 @@
 #include "denser/common/log.h"
 #include "denser/common/progress.h"
 #include "denser/common/utf8.h"
-#include "text/string_map.h"
+#include "string_map.h"
 
 namespace denser {
 
@@ -255,7 +255,7 @@ void WordPieceTrainer::add_texts(const std::function<bool(std::string& text)>& n
 void WordPieceTrainer::add_word(std::string_view word, uint64_t count) {
   if (word.empty() || count == 0) return;
   const size_t bad = utf8::find_invalid(word);
-  DENSER_CHECK(bad == std::string_view::npos, "WordPieceTrainer: word is not valid UTF-8 (byte ", bad, " of a ",
+  DENSER_CHECK(bad == std::string_view::npos, ErrorCode::kInvalidArgument, "WordPieceTrainer: word is not valid UTF-8 (byte ", bad, " of a ",
                word.size(), "-byte word)");
   Counts& c = *counts_;
   c.stats.num_words += count;
@@ -281,7 +281,7 @@ TrainedVocab WordPieceTrainer::train() const {
   const auto alphabet = choose_alphabet(count_characters(c.words, c.counts), options_.limit_alphabet);
   Corpus corpus = spell_words(c.words, c.counts, alphabet, options_.continuation_prefix, vocab);
   result.stats.alphabet_size = alphabet.size();
-  DENSER_CHECK(vocab.tokens.size() <= options_.vocab_size, "WordPieceTrainer: vocab_size ", options_.vocab_size,
+  DENSER_CHECK(vocab.tokens.size() <= options_.vocab_size, ErrorCode::kInvalidArgument, "WordPieceTrainer: vocab_size ", options_.vocab_size,
                " is smaller than the initial vocabulary of ", vocab.tokens.size(), " tokens (", num_special,
                " special tokens, ", alphabet.size(), " characters and their continuation forms); raise vocab_size or "
                "lower limit_alphabet");

@@ -1,4 +1,4 @@
-#include "train/checkpoint.h"
+#include "checkpoint.h"
 
 #include <unistd.h>
 
@@ -11,7 +11,7 @@
 #include "denser/common/io.h"
 #include "denser/common/log.h"
 #include "denser/encode/encoder.h"
-#include "train/optimizer.h"
+#include "optimizer.h"
 
 namespace denser::train_internal {
 namespace {
@@ -38,7 +38,7 @@ void write_dir_atomic(const std::string& dir, Fill&& fill) {
   std::error_code ec;
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
-  DENSER_CHECK(!ec, tmp, ": cannot create directory: ", ec.message());
+  DENSER_CHECK(!ec, ErrorCode::kUnavailable, tmp, ": cannot create directory: ", ec.message());
   fill(tmp);
   fsync_directory(tmp);
   move_dir_atomic(tmp, dir);
@@ -52,7 +52,7 @@ void move_dir_atomic(const std::string& from, const std::string& dir) {
   fs::remove_all(old, ec);
   if (fs::exists(dir)) fs::rename(dir, old);
   fs::rename(from, dir, ec);
-  DENSER_CHECK(!ec, dir, ": cannot move ", from, " into place: ", ec.message());
+  DENSER_CHECK(!ec, ErrorCode::kUnavailable, dir, ": cannot move ", from, " into place: ", ec.message());
   fsync_directory(fs::path(dir).parent_path().string());
   fs::remove_all(old, ec);
 }
@@ -65,7 +65,7 @@ void write_checkpoint(const std::string& root, const TrainerState& state, const 
                       const AdamW& optimizer, const CandidatePool* pool, int keep) {
   std::error_code ec;
   fs::create_directories(root, ec);
-  DENSER_CHECK(!ec, root, ": cannot create the checkpoint directory: ", ec.message());
+  DENSER_CHECK(!ec, ErrorCode::kUnavailable, root, ": cannot create the checkpoint directory: ", ec.message());
   write_dir_atomic(root + "/" + step_name(state.step), [&](const std::string& tmp) {
     model.save(tmp + "/model");
     fsync_directory(tmp + "/model");

@@ -11,7 +11,7 @@
 
 #include "denser/encode/encoder.h"
 #include "denser/train/train.h"
-#include "train/negatives.h"
+#include "negatives.h"
 
 namespace denser::train_internal {
 

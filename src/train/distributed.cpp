@@ -1,4 +1,4 @@
-#include "train/distributed.h"
+#include "distributed.h"
 
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO 1
@@ -20,7 +20,7 @@ namespace {
 std::string env_string(const char* name, bool required, const std::string& fallback = "") {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') {
-    DENSER_CHECK(!required, "--distributed: environment variable ", name,
+    DENSER_CHECK(!required, ErrorCode::kInvalidArgument, "--distributed: environment variable ", name,
                  " is not set (launch one process per rank with MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK)");
     return fallback;
   }
@@ -31,8 +31,8 @@ int env_int(const char* name, bool required, int fallback, int lo, int hi) {
   std::string text = env_string(name, required, std::to_string(fallback));
   char* end = nullptr;
   long v = std::strtol(text.c_str(), &end, 10);
-  DENSER_CHECK(end != text.c_str() && *end == '\0' && v >= lo && v <= hi, "--distributed: ", name, "=\"", text,
-               "\" is not an integer in [", lo, ", ", hi, "]");
+  DENSER_CHECK(end != text.c_str() && *end == '\0' && v >= lo && v <= hi, ErrorCode::kInvalidArgument,
+               "--distributed: ", name, "=\"", text, "\" is not an integer in [", lo, ", ", hi, "]");
   return static_cast<int>(v);
 }
 
@@ -62,14 +62,14 @@ int wait_for_port(const DistributedEnv& env) {
       const std::string text = read_file(env.rendezvous_file);
       char* end = nullptr;
       const long port = std::strtol(text.c_str(), &end, 10);
-      DENSER_CHECK(end != text.c_str() && port > 0 && port <= 65535, env.rendezvous_file,
+      DENSER_CHECK(end != text.c_str() && port > 0 && port <= 65535, ErrorCode::kCorrupt, env.rendezvous_file,
                    ": expected the rendezvous port, got \"", text, "\"");
       return static_cast<int>(port);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  DENSER_THROW("--distributed: rank ", env.rank, " waited ", env.timeout_s, " s for rank 0 to write the port to ",
-               env.rendezvous_file);
+  DENSER_THROW(ErrorCode::kUnavailable, "--distributed: rank ", env.rank, " waited ", env.timeout_s,
+               " s for rank 0 to write the port to ", env.rendezvous_file);
 }
 
 }  // namespace
@@ -80,7 +80,7 @@ struct Distributed::Impl {
 };
 
 Distributed::Distributed(const DistributedEnv& env) : env_(env), impl_(std::make_unique<Impl>()) {
-  DENSER_CHECK(env.master_port != 0 || !env.rendezvous_file.empty(),
+  DENSER_CHECK(env.master_port != 0 || !env.rendezvous_file.empty(), ErrorCode::kInvalidArgument,
                "--distributed: MASTER_PORT=0 needs DENSER_RENDEZVOUS_FILE (where rank 0 writes the port it got)");
   if (env.rank != 0 && env_.master_port == 0) env_.master_port = wait_for_port(env);
   const int timeout_s = env.timeout_s;
@@ -112,8 +112,8 @@ Distributed::Distributed(const DistributedEnv& env) : env_(env), impl_(std::make
     options->threads = 2;
     impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, env.rank, env.world_size, options);
   } catch (const std::exception& e) {
-    DENSER_THROW("--distributed: rank ", env.rank, " of ", env.world_size, " could not join the group at ",
-                 env.master_addr, ":", env_.master_port, ": ", e.what());
+    DENSER_THROW(ErrorCode::kUnavailable, "--distributed: rank ", env.rank, " of ", env.world_size,
+                 " could not join the group at ", env.master_addr, ":", env_.master_port, ": ", e.what());
   }
 }
 

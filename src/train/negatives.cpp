@@ -1,4 +1,4 @@
-#include "train/negatives.h"
+#include "negatives.h"
 
 #include <algorithm>
 #include <cstring>
@@ -22,7 +22,8 @@ uint32_t random_non_positive(const TrainingData& data, uint32_t q, std::mt19937_
   // Almost every document is a positive: scan for one that is not.
   for (uint32_t d = 0; d < data.num_docs(); ++d)
     if (!data.is_positive(q, d)) return d;
-  DENSER_THROW("train: query ", data.query_ids[q], " judges every document relevant; no negative exists");
+  DENSER_THROW(ErrorCode::kInvalidArgument, "train: query ", data.query_ids[q],
+               " judges every document relevant; no negative exists");
 }
 
 void sample_from(const TrainingData& data, const CandidatePool& pool, uint32_t q, int n, std::mt19937_64& rng,
@@ -98,34 +99,38 @@ std::string CandidatePool::serialize() const {
 CandidatePool CandidatePool::deserialize(std::string_view bytes, const std::string& where) {
   size_t at = 0;
   auto take = [&](void* dst, size_t n, const char* what) {
-    DENSER_CHECK(bytes.size() - at >= n, where, ": truncated negatives file (", what, " at byte ", at, ")");
+    DENSER_CHECK(bytes.size() - at >= n, ErrorCode::kCorrupt, where, ": truncated negatives file (", what, " at byte ",
+                 at, ")");
     std::memcpy(dst, bytes.data() + at, n);
     at += n;
   };
-  DENSER_CHECK(bytes.size() >= sizeof kPoolMagic + 4 && std::memcmp(bytes.data(), kPoolMagic, 8) == 0, where,
-               ": not a denser negatives file (bad magic)");
+  DENSER_CHECK(bytes.size() >= sizeof kPoolMagic + 4 && std::memcmp(bytes.data(), kPoolMagic, 8) == 0,
+               ErrorCode::kCorrupt, where, ": not a denser negatives file (bad magic)");
   uint32_t stored_crc = 0;
   std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
-  DENSER_CHECK(crc32c(bytes.data(), bytes.size() - 4) == stored_crc, where, ": checksum mismatch (corrupt file)");
+  DENSER_CHECK(crc32c(bytes.data(), bytes.size() - 4) == stored_crc, ErrorCode::kCorrupt, where,
+               ": checksum mismatch (corrupt file)");
   bytes.remove_suffix(4);
   at = sizeof kPoolMagic;
   CandidatePool pool;
   uint64_t source_size = 0, num_offsets = 0, num_docs = 0;
   take(&pool.snapshot_step, sizeof pool.snapshot_step, "snapshot step");
   take(&source_size, 8, "source length");
-  DENSER_CHECK(source_size <= 64, where, ": implausible source name length ", source_size);
+  DENSER_CHECK(source_size <= 64, ErrorCode::kCorrupt, where, ": implausible source name length ", source_size);
   pool.source.resize(source_size);
   take(pool.source.data(), source_size, "source");
   take(&num_offsets, 8, "offset count");
   take(&num_docs, 8, "doc count");
-  DENSER_CHECK(num_offsets <= bytes.size() / 8 + 1 && num_docs <= bytes.size() / 4, where, ": implausible counts");
+  DENSER_CHECK(num_offsets <= bytes.size() / 8 + 1 && num_docs <= bytes.size() / 4, ErrorCode::kCorrupt, where,
+               ": implausible counts");
   pool.offsets.resize(num_offsets);
   pool.docs.resize(num_docs);
   take(pool.offsets.data(), num_offsets * 8, "offsets");
   take(pool.docs.data(), num_docs * 4, "docs");
-  DENSER_CHECK(at == bytes.size(), where, ": ", bytes.size() - at, " unexpected bytes after the candidates");
+  DENSER_CHECK(at == bytes.size(), ErrorCode::kCorrupt, where, ": ", bytes.size() - at,
+               " unexpected bytes after the candidates");
   DENSER_CHECK(num_offsets >= 1 && pool.offsets.front() == 0 && pool.offsets.back() == num_docs &&
-                   std::is_sorted(pool.offsets.begin(), pool.offsets.end()),
+                   std::is_sorted(pool.offsets.begin(), pool.offsets.end()), ErrorCode::kCorrupt,
                where, ": inconsistent candidate offsets");
   return pool;
 }

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "train/train_data.h"
+#include "train_data.h"
 
 namespace denser::train_internal {
 

@@ -1,4 +1,4 @@
-#include "train/optimizer.h"
+#include "optimizer.h"
 
 #include <cmath>
 #include <filesystem>
@@ -94,13 +94,14 @@ void AdamW::load(const std::string& path) {
     std::istringstream bytes(read_file(path));
     torch::load(state, bytes);
   } catch (const c10::Error& e) {
-    DENSER_THROW(path, ": cannot read the optimizer state (", e.what_without_backtrace(), ")");
+    DENSER_THROW(ErrorCode::kCorrupt, path, ": cannot read the optimizer state (", e.what_without_backtrace(), ")");
   }
-  DENSER_CHECK(state.size() == 2 * params_.size() + 1, path, ": optimizer state has ", state.size(),
-               " tensors, expected ", 2 * params_.size() + 1, " for this model");
+  DENSER_CHECK(state.size() == 2 * params_.size() + 1, ErrorCode::kCorrupt, path, ": optimizer state has ",
+               state.size(), " tensors, expected ", 2 * params_.size() + 1, " for this model");
   for (size_t i = 0; i < params_.size(); ++i) {
     DENSER_CHECK(state[i].sizes() == params_[i].sizes() && state[params_.size() + i].sizes() == params_[i].sizes(),
-                 path, ": optimizer state tensor ", i, " does not match the model's parameter shape");
+                 ErrorCode::kCorrupt, path, ": optimizer state tensor ", i,
+                 " does not match the model's parameter shape");
     m_[i].copy_(state[i]);
     v_[i].copy_(state[params_.size() + i]);
   }

@@ -1,4 +1,4 @@
-#include "train/refresher.h"
+#include "refresher.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,7 +8,7 @@
 #include "denser/common/log.h"
 #include "denser/common/progress.h"
 #include "denser/common/timer.h"
-#include "train/checkpoint.h"
+#include "checkpoint.h"
 #include "denser/eval/metrics.h"
 
 namespace denser::train_internal {
@@ -156,7 +156,7 @@ bool Refresher::busy() const {
 void Refresher::submit(std::unique_ptr<Encoder> snapshot, int64_t step) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    DENSER_CHECK(!busy_, "refresher: a refresh is already running");
+    DENSER_CHECK(!busy_, ErrorCode::kInternal, "refresher: a refresh is already running");
     busy_ = true;
     pending_ = std::move(snapshot);
     pending_step_ = step;
@@ -177,7 +177,7 @@ std::optional<RefreshOutput> Refresher::take() {
 
 RefreshOutput Refresher::wait() {
   std::unique_lock<std::mutex> lock(mutex_);
-  DENSER_CHECK(busy_, "refresher: nothing to wait for");
+  DENSER_CHECK(busy_, ErrorCode::kInternal, "refresher: nothing to wait for");
   cv_.wait(lock, [&] { return done_.has_value() || error_ != nullptr; });
   busy_ = false;
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));

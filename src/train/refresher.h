@@ -17,8 +17,8 @@
 #include "denser/encode/encoder.h"
 #include "denser/index/vector_index.h"
 #include "denser/train/train.h"
-#include "train/negatives.h"
-#include "train/train_data.h"
+#include "negatives.h"
+#include "train_data.h"
 
 namespace denser::train_internal {
 

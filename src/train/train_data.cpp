@@ -1,4 +1,4 @@
-#include "train/train_data.h"
+#include "train_data.h"
 
 #include <algorithm>
 #include <random>
@@ -35,16 +35,17 @@ TrainingData load_training_data(const TrainOptions& options) {
     auto reader = collection.documents();
     Document doc;
     while (reader->next(doc)) {
-      DENSER_CHECK(doc_index.emplace(doc.id, static_cast<uint32_t>(data.doc_ids.size())).second, reader->where(),
-                   ": document id \"", doc.id, "\" appears twice in the corpus");
+      DENSER_CHECK(doc_index.emplace(doc.id, static_cast<uint32_t>(data.doc_ids.size())).second, ErrorCode::kCorrupt,
+                   reader->where(), ": document id \"", doc.id, "\" appears twice in the corpus");
       data.doc_ids.push_back(doc.id);
       data.doc_texts.push_back(document_text(doc, options.with_titles));
     }
   }
-  DENSER_CHECK(data.num_docs() >= 2, options.collection, ": the corpus needs at least 2 documents to train on");
+  DENSER_CHECK(data.num_docs() >= 2, ErrorCode::kInvalidArgument, options.collection,
+               ": the corpus needs at least 2 documents to train on");
   const std::vector<std::string> splits = collection.splits();
   auto has_split = [&](const std::string& s) { return std::find(splits.begin(), splits.end(), s) != splits.end(); };
-  DENSER_CHECK(has_split(options.train_split), options.collection, ": no \"", options.train_split,
+  DENSER_CHECK(has_split(options.train_split), ErrorCode::kNotFound, options.collection, ": no \"", options.train_split,
                "\" split to train on (", collection.qrels_path(options.train_split), ")");
 
   const Qrels train_qrels = collection.qrels(options.train_split);
@@ -77,8 +78,8 @@ TrainingData load_training_data(const TrainOptions& options) {
     for (const auto& [doc, grade] : it->second) {
       if (grade <= 0) continue;
       auto d = doc_index.find(doc);
-      DENSER_CHECK(d != doc_index.end(), collection.qrels_path(options.train_split), ": query ", q.id,
-                   " judges document \"", doc, "\" which is not in the corpus");
+      DENSER_CHECK(d != doc_index.end(), ErrorCode::kCorrupt, collection.qrels_path(options.train_split), ": query ",
+                   q.id, " judges document \"", doc, "\" which is not in the corpus");
       pos.push_back(d->second);
     }
     if (pos.empty()) continue;
@@ -87,7 +88,7 @@ TrainingData load_training_data(const TrainOptions& options) {
     data.query_texts.push_back(q.text);
     data.positives.push_back(std::move(pos));
   }
-  DENSER_CHECK(!data.query_texts.empty(), collection.qrels_path(options.train_split),
+  DENSER_CHECK(!data.query_texts.empty(), ErrorCode::kInvalidArgument, collection.qrels_path(options.train_split),
                ": no training query has a relevant document");
   if (!options.test_split.empty()) data.test = read_split(collection, options.test_split);
   DENSER_LOG_INFO("training data: ", data.num_docs(), " documents, ", data.num_queries(), " training queries, ",

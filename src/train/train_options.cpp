@@ -1,7 +1,9 @@
-// TrainOptions: presets, validation and the JSON form (config files and checkpoints).
+// TrainOptions: declared once (their table: the CLI flags, config files, checkpoints and
+// docs/options.md), presets, and validation.
 #include <nlohmann/json.hpp>
 
 #include "denser/common/error.h"
+#include "denser/common/options.h"
 #include "denser/train/train.h"
 
 namespace denser {
@@ -9,109 +11,102 @@ namespace {
 
 using nlohmann::json;
 
-// Every field once, so that to_json and apply_json cannot drift apart.
-template <typename Visitor>
-void visit_fields(TrainOptions& o, Visitor&& v) {
-  v("collection", o.collection);
-  v("train_split", o.train_split);
-  v("dev_split", o.dev_split);
-  v("dev_holdout", o.dev_holdout);
-  v("test_split", o.test_split);
-  v("with_titles", o.with_titles);
-  v("encoder", o.encoder);
-  v("preset", o.preset);
-  v("init_model", o.init_model);
-  v("ngram_buckets_log2", o.ngram_buckets_log2);
-  v("ngram_dim", o.ngram_dim);
-  v("ngram_bigrams", o.ngram_bigrams);
-  v("ngram_init_std", o.ngram_init_std);
-  v("vocab", o.vocab);
-  v("vocab_size", o.vocab_size);
-  v("query_max_length", o.query_max_length);
-  v("doc_max_length", o.doc_max_length);
-  v("negatives", o.negatives);
-  v("num_negatives", o.num_negatives);
-  v("in_batch_negatives", o.in_batch_negatives);
-  v("negative_depth", o.negative_depth);
-  v("warmup_negative_steps", o.warmup_negative_steps);
-  v("steps", o.steps);
-  v("batch_size", o.batch_size);
-  v("accumulation", o.accumulation);
-  v("learning_rate", o.learning_rate);
-  v("weight_decay", o.weight_decay);
-  v("warmup_steps", o.warmup_steps);
-  v("temperature", o.temperature);
-  v("train_precision", o.train_precision);
-  v("max_grad_norm", o.max_grad_norm);
-  v("seed", o.seed);
-  v("refresh", o.refresh);
-  v("refresh_every", o.refresh_every);
-  v("wait_first_refresh", o.wait_first_refresh);
-  v("index_factory", o.index_factory);
-  v("refresh_precision", o.refresh_precision);
-  v("checkpoint_every", o.checkpoint_every);
-  v("keep_checkpoints", o.keep_checkpoints);
-  v("log_every", o.log_every);
-  v("threads", o.threads);
-  v("distributed", o.distributed);
-  v("encode_batch_size", o.encode_batch_size);
-}
-
-template <typename T>
-const char* json_kind() {
-  if constexpr (std::is_same_v<T, bool>) return "a boolean";
-  else if constexpr (std::is_same_v<T, std::string>) return "a string";
-  else if constexpr (std::is_floating_point_v<T>) return "a number";
-  else return "an integer";
-}
-
-template <typename T>
-bool json_matches(const json& value) {
-  if constexpr (std::is_same_v<T, bool>) return value.is_boolean();
-  else if constexpr (std::is_same_v<T, std::string>) return value.is_string();
-  else if constexpr (std::is_floating_point_v<T>) return value.is_number();
-  else if constexpr (std::is_unsigned_v<T>) return value.is_number_unsigned();
-  else return value.is_number_integer();
+OptionTable<TrainOptions> make_table() {
+  using O = TrainOptions;
+  OptionTable<O> t;
+  auto range = [](OptionSpec& spec, double lo, double hi) { spec.min = lo, spec.max = hi; };
+  // --- data
+  t.add("collection", &O::collection, "Collection with a train split (BEIR or MS MARCO layout)");
+  t.add("train_split", &O::train_split, "Split whose queries and judgments train the model");
+  t.add("dev_split", &O::dev_split, "Model-selection split (held-out train queries if absent)");
+  t.add("dev_holdout", &O::dev_holdout, "Train queries held out as dev when the collection has no dev split").min = 0;
+  t.add("test_split", &O::test_split, "Split evaluated with the final model at the end (empty: none)");
+  t.add("with_titles", &O::with_titles, "Documents are encoded as \"title text\"");
+  // --- model
+  t.add("encoder", &O::encoder, "Encoder family").choices = {"ngram", "transformer"};
+  t.add("preset", &O::preset, "Model size and step budget").choices = {"tiny", "small", "base"};
+  t.add("init_model", &O::init_model, "Start from this model directory's (or packaged model's) weights");
+  range(t.add("ngram_buckets_log2", &O::ngram_buckets_log2, "N-gram: table rows 2^N (0: the preset's; else 8..26)"), 0, 26);
+  range(t.add("ngram_dim", &O::ngram_dim, "N-gram: vector dimension (0: the preset's)"), 0, 4096);
+  OptionSpec& bigrams = t.add("ngram_bigrams", &O::ngram_bigrams, "N-gram: also hash adjacent word pairs (they memorize)");
+  bigrams.flag = "bigrams";
+  t.add("ngram_init_std", &O::ngram_init_std, "N-gram: initial weights' std (0: the preset's)").min = 0;
+  t.add("vocab", &O::vocab, "Transformer: WordPiece vocab.txt (empty: trained on the corpus)");
+  t.add("vocab_size", &O::vocab_size, "Size of a vocabulary trained on the corpus").min = 200;
+  t.add("query_max_length", &O::query_max_length, "Transformer: subword tokens per query").min = 2;
+  t.add("doc_max_length", &O::doc_max_length, "Transformer: subword tokens per document").min = 2;
+  // --- negatives
+  t.add("negatives", &O::negatives, "Negative source").choices = {"ance", "bm25", "random"};
+  t.add("num_negatives", &O::num_negatives, "Negatives sampled per query per step").min = 0;
+  t.add("in_batch_negatives", &O::in_batch_negatives, "The other queries' documents are negatives too").flag = "in-batch";
+  t.add("negative_depth", &O::negative_depth, "Top-k of BM25 / the ANN index sampled from").min = 1;
+  OptionSpec& warm = t.add("warmup_negative_steps", &O::warmup_negative_steps,
+                           "ANCE: steps on BM25 negatives before the first refresh (-1: 20% of steps)");
+  warm.min = -1, warm.default_note = "`-1` (ance: 20% of steps; else 0)";
+  // --- optimization
+  t.add("steps", &O::steps, "Optimizer steps").min = 1;
+  t.add("batch_size", &O::batch_size, "Queries per micro-batch (the global batch when distributed)").min = 1;
+  t.add("accumulation", &O::accumulation, "Micro-batches per optimizer step").min = 1;
+  OptionSpec& lr = t.add("learning_rate", &O::learning_rate, "Peak learning rate (0: the family's default)");
+  lr.flag = "lr", lr.min = 0, lr.default_note = "`0`: n-gram 0.05; transformer 1e-4, or 5e-5 from init_model";
+  t.add("weight_decay", &O::weight_decay, "AdamW's decoupled weight decay").min = 0;
+  t.add("warmup_steps", &O::warmup_steps, "Learning-rate warm-up steps (-1: 10% of steps)").min = -1;
+  t.add("temperature", &O::temperature, "Softmax temperature (0: chosen from the model)").default_note =
+      "`0`: 0.05 for a normalized model or n-grams, 1 for a dot-product transformer";
+  t.find_mut("temperature")->min = 0;
+  t.add("train_precision", &O::train_precision, "Training forward/backward precision (bf16: CPU autocast)").choices =
+      {"fp32", "bf16"};
+  t.add("max_grad_norm", &O::max_grad_norm, "Gradient clipping by global norm (0: off)").min = 0;
+  t.add("seed", &O::seed, "Random seed (initialization, data order, sampling)");
+  // --- refresh
+  t.add("refresh", &O::refresh, "ANN refresh beside training (async) or stopping it (sync)").choices = {"async", "sync"};
+  t.add("refresh_every", &O::refresh_every, "Steps between ANN index refreshes").min = 1;
+  t.add("wait_first_refresh", &O::wait_first_refresh, "Async: wait for the first ANCE negatives instead of using BM25's");
+  t.add("index_factory", &O::index_factory, "FAISS factory string of the refresh index");
+  t.add("refresh_precision", &O::refresh_precision, "Refresher's (and final evaluation's) corpus encoding precision")
+      .choices = {"fp32", "bf16"};
+  // --- checkpoints, logging, threads
+  t.add("checkpoint_every", &O::checkpoint_every, "Steps between checkpoints (0: only at the end)").min = 0;
+  t.add("keep_checkpoints", &O::keep_checkpoints, "Checkpoints kept (the best on dev is kept apart)").min = 1;
+  t.add("log_every", &O::log_every, "Steps per training-log line").min = 1;
+  t.add("threads", &O::threads, "CPU threads in all (0: all cores); async splits them").min = 0;
+  t.add("distributed", &O::distributed,
+        "Data-parallel over processes (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK; c10d Gloo)");
+  t.add("encode_batch_size", &O::encode_batch_size, "Refresher's encoding batch").min = 1;
+  // The preset's budget, read from the presets themselves.
+  for (const char* name : {"steps", "batch_size", "refresh_every", "checkpoint_every"}) {
+    std::string note;
+    for (const char* family : {"ngram", "transformer"}) {
+      note += note.empty() ? "" : "; ";
+      note += family;
+      for (const char* preset : {"tiny", "small", "base"})
+        note += std::string(preset[0] == 't' ? " " : " / ") +
+                t.get(TrainOptions::preset_defaults(family, preset), name).dump();
+    }
+    t.find_mut(name)->default_note = note + " (tiny / small / base)";
+  }
+  return t;
 }
 
 }  // namespace
 
+const OptionTable<TrainOptions>& train_option_table() {
+  static const OptionTable<TrainOptions> table = make_table();
+  return table;
+}
+
 void TrainOptions::finalize() {
-  auto check_member = [](const std::string& value, std::initializer_list<const char*> allowed, const char* field) {
-    std::string list;
-    for (const char* a : allowed) {
-      if (value == a) return;
-      list += list.empty() ? a : std::string(", ") + a;
-    }
-    DENSER_THROW("train: ", field, " must be one of ", list, ", got \"", value, "\"");
-  };
-  check_member(encoder, {"ngram", "transformer"}, "encoder");
-  check_member(preset, {"tiny", "small", "base"}, "preset");
-  check_member(negatives, {"ance", "bm25", "random"}, "negatives");
-  check_member(refresh, {"async", "sync"}, "refresh");
-  DENSER_CHECK(!collection.empty(), "train: no collection given");
-  DENSER_CHECK(steps > 0, "train: steps must be positive, got ", steps);
-  DENSER_CHECK(batch_size >= 1, "train: batch_size must be at least 1, got ", batch_size);
-  DENSER_CHECK(accumulation >= 1, "train: accumulation must be at least 1, got ", accumulation);
-  DENSER_CHECK(num_negatives >= 0, "train: num_negatives must not be negative");
-  DENSER_CHECK(num_negatives > 0 || in_batch_negatives, "train: no negatives at all (num_negatives 0 and no in-batch)");
-  DENSER_CHECK(negative_depth >= 1, "train: negative_depth must be at least 1");
-  DENSER_CHECK(temperature >= 0, "train: temperature must not be negative (0: the family's default)");
-  DENSER_CHECK(weight_decay >= 0 && max_grad_norm >= 0, "train: weight_decay and max_grad_norm must not be negative");
-  DENSER_CHECK(refresh_every >= 1, "train: refresh_every must be at least 1");
-  DENSER_CHECK(refresh_precision == "fp32" || refresh_precision == "bf16", "train: refresh_precision must be fp32 or bf16, got \"",
-               refresh_precision, "\"");
-  DENSER_CHECK(train_precision == "fp32" || train_precision == "bf16", "train: train_precision must be fp32 or bf16, got \"",
-               train_precision, "\"");
-  DENSER_CHECK(checkpoint_every >= 0 && keep_checkpoints >= 1, "train: checkpoint_every >= 0, keep_checkpoints >= 1");
-  DENSER_CHECK(log_every >= 1 && threads >= 0 && encode_batch_size >= 1 && dev_holdout >= 0,
-               "train: log_every and encode_batch_size must be positive, threads and dev_holdout not negative");
-  DENSER_CHECK(query_max_length >= 2 && doc_max_length >= 2, "train: max lengths must be at least 2");
-  DENSER_CHECK(vocab_size >= 200, "train: vocab_size must be at least 200");
-  DENSER_CHECK(ngram_buckets_log2 == 0 || (ngram_buckets_log2 >= 8 && ngram_buckets_log2 <= 26),
+  // Every field against its declared type, range and choices, as a config file's would be.
+  const OptionTable<TrainOptions>& table = train_option_table();
+  const json values = table.to_json(*this);
+  for (const OptionSpec& spec : table.specs())
+    detail::check_option_value(spec, values.at(spec.name), "train: " + spec.name);
+  // What one field alone cannot say.
+  DENSER_CHECK(!collection.empty(), ErrorCode::kInvalidArgument, "train: no collection given");
+  DENSER_CHECK(num_negatives > 0 || in_batch_negatives, ErrorCode::kInvalidArgument,
+               "train: no negatives at all (num_negatives 0 and no in-batch)");
+  DENSER_CHECK(ngram_buckets_log2 == 0 || ngram_buckets_log2 >= 8, ErrorCode::kInvalidArgument,
                "train: ngram_buckets_log2 must be 0 (preset) or within 8..26, got ", ngram_buckets_log2);
-  DENSER_CHECK(ngram_init_std >= 0, "train: ngram_init_std must not be negative");
-  DENSER_CHECK(ngram_dim >= 0 && ngram_dim <= 4096, "train: ngram_dim must be within 0..4096, got ", ngram_dim);
   if (learning_rate <= 0) learning_rate = encoder == "ngram" ? 0.05 : init_model.empty() ? 1e-4 : 5e-5;
   if (temperature <= 0 && encoder == "ngram") temperature = 0.05;
   // A transformer's temperature 0 waits for resolve_temperature: it depends on the model.
@@ -124,28 +119,13 @@ void TrainOptions::resolve_temperature(std::string_view similarity) {
   temperature = similarity == "cosine" || encoder == "ngram" ? 0.05 : 1.0;
 }
 
-std::string TrainOptions::to_json() const {
-  json out = json::object();
-  TrainOptions copy = *this;
-  visit_fields(copy, [&](const char* name, auto& field) { out[name] = field; });
-  return out.dump(2) + "\n";
-}
+std::string TrainOptions::to_json() const { return train_option_table().to_json(*this).dump(2) + "\n"; }
 
 void TrainOptions::apply_json(std::string_view text, const std::string& where) {
   json in = json::parse(text, nullptr, false);
-  DENSER_CHECK(!in.is_discarded(), where, ": not valid JSON");
-  DENSER_CHECK(in.is_object(), where, ": expected a JSON object of training options");
-  for (const auto& [key, value] : in.items()) {
-    bool known = false;
-    visit_fields(*this, [&](const char* name, auto& field) {
-      if (key != name) return;
-      known = true;
-      using T = std::decay_t<decltype(field)>;
-      DENSER_CHECK(json_matches<T>(value), where, ": \"", key, "\" must be ", json_kind<T>(), ", got ", value.dump());
-      field = value.get<T>();
-    });
-    DENSER_CHECK(known, where, ": unknown training option \"", key, "\"");
-  }
+  DENSER_CHECK(!in.is_discarded(), ErrorCode::kCorrupt, where, ": not valid JSON");
+  DENSER_CHECK(in.is_object(), ErrorCode::kCorrupt, where, ": expected a JSON object of training options");
+  train_option_table().apply_json(*this, in, where + ": ");
 }
 
 TrainOptions TrainOptions::preset_defaults(std::string_view encoder, std::string_view preset) {

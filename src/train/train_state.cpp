@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "denser/common/error.h"
-#include "train/checkpoint.h"
+#include "checkpoint.h"
 
 namespace denser::train_internal {
 
@@ -25,17 +25,19 @@ namespace {
 // an out-of-range conversion (undefined behaviour; found by fuzz_checkpoint).
 int64_t int_at(const json& j, const char* key, const std::string& where) {
   const json& v = j.at(key);
-  DENSER_CHECK(v.is_number_integer(), where, ": \"", key, "\" must be an integer, found ", v.dump());
+  DENSER_CHECK(v.is_number_integer(), ErrorCode::kCorrupt, where, ": \"", key, "\" must be an integer, found ",
+               v.dump());
   return v.get<int64_t>();
 }
 uint64_t unsigned_at(const json& j, const char* key, const std::string& where) {
   const json& v = j.at(key);
-  DENSER_CHECK(v.is_number_unsigned(), where, ": \"", key, "\" must be a non-negative integer, found ", v.dump());
+  DENSER_CHECK(v.is_number_unsigned(), ErrorCode::kCorrupt, where, ": \"", key,
+               "\" must be a non-negative integer, found ", v.dump());
   return v.get<uint64_t>();
 }
 double number_at(const json& j, const char* key, const std::string& where) {
   const json& v = j.at(key);
-  DENSER_CHECK(v.is_number(), where, ": \"", key, "\" must be a number, found ", v.dump());
+  DENSER_CHECK(v.is_number(), ErrorCode::kCorrupt, where, ": \"", key, "\" must be a number, found ", v.dump());
   return v.get<double>();
 }
 
@@ -73,10 +75,11 @@ std::string TrainerState::to_json() const {
 
 TrainerState TrainerState::from_json(std::string_view text, const std::string& where) {
   const json j = json::parse(text, nullptr, false);
-  DENSER_CHECK(j.is_object() && j.contains("format") && j["format"] == "denser-train-state", where,
+  DENSER_CHECK(j.is_object() && j.contains("format") && j["format"] == "denser-train-state", ErrorCode::kCorrupt, where,
                ": not a denser training state file");
-  DENSER_CHECK(j.contains("version") && j["version"] == 1, where, ": unsupported training state version ",
-               j.contains("version") ? j["version"].dump() : "(none)", " (expected 1)");
+  DENSER_CHECK(j.contains("version") && j["version"] == 1, ErrorCode::kCorrupt, where,
+               ": unsupported training state version ", j.contains("version") ? j["version"].dump() : "(none)",
+               " (expected 1)");
   try {
     TrainerState s;
     s.step = int_at(j, "step", where);
@@ -87,12 +90,12 @@ TrainerState TrainerState::from_json(std::string_view text, const std::string& w
     s.best_dev_mrr10 = number_at(j, "best_dev_mrr10", where);
     s.next_refresh_step = int_at(j, "next_refresh_step", where);
     for (const json& e : j.at("refreshes")) s.refreshes.push_back(event_from_json(e, where));
-    DENSER_CHECK(j.at("options").is_object(), where, ": \"options\" is not an object");
+    DENSER_CHECK(j.at("options").is_object(), ErrorCode::kCorrupt, where, ": \"options\" is not an object");
     s.options_json = j.at("options").dump(2) + "\n";
-    DENSER_CHECK(s.step >= 0 && s.next_refresh_step >= 0, where, ": negative step");
+    DENSER_CHECK(s.step >= 0 && s.next_refresh_step >= 0, ErrorCode::kCorrupt, where, ": negative step");
     return s;
   } catch (const json::exception& e) {
-    DENSER_THROW(where, ": malformed training state: ", e.what());
+    DENSER_THROW(ErrorCode::kCorrupt, where, ": malformed training state: ", e.what());
   }
 }
 

@@ -1,8 +1,7 @@
 #pragma once
-// The trainer's view of an encoder: forward passes with gradients over training queries
-// and corpus documents (referred to by index, their features computed once and cached),
-// the parameters, and a detached copy for the refresher. Private header (libtorch).
-#include <torch/torch.h>
+// The models a training run starts from (a preset, or --init-model's weights) and resumes
+// from, opened for training through the encoders' public training face
+// (denser/encode/trainable.h) with the run's queries and documents prepared.
 
 #include <cstdint>
 #include <memory>
@@ -11,31 +10,19 @@
 
 #include "denser/encode/encoder.h"
 #include "denser/encode/ngram.h"
+#include "denser/encode/trainable.h"
 #include "denser/train/train.h"
-#include "train/train_data.h"
+#include "train_data.h"
 
 namespace denser::train_internal {
-
-class TrainableModel {
- public:
-  virtual ~TrainableModel() = default;
-  /// Training queries `idx` -> (n, dim) float32 with a grad_fn.
-  virtual torch::Tensor encode_queries(const std::vector<uint32_t>& idx) = 0;
-  /// Corpus documents `idx` -> (n, dim) float32 with a grad_fn.
-  virtual torch::Tensor encode_documents(const std::vector<uint32_t>& idx) = 0;
-  /// The encoder being trained (its save() writes the model directory).
-  virtual Encoder& encoder() = 0;
-  virtual std::vector<torch::Tensor> parameters() = 0;
-  virtual void set_training(bool training) = 0;
-};
 
 /// A fresh model as options ask (preset, or options.init_model's weights), with features
 /// of data's queries and documents cached. A transformer without options.vocab gets a
 /// WordPiece vocabulary of options.vocab_size trained on the corpus.
-std::unique_ptr<TrainableModel> make_trainable_model(const TrainOptions& options, const TrainingData& data,
+std::unique_ptr<TrainableEncoder> make_trainable_model(const TrainOptions& options, const TrainingData& data,
                                                      int num_threads);
 /// The model saved in `dir` (a checkpoint's model directory), for resuming.
-std::unique_ptr<TrainableModel> load_trainable_model(const std::string& dir, const TrainOptions& options,
+std::unique_ptr<TrainableEncoder> load_trainable_model(const std::string& dir, const TrainOptions& options,
                                                      const TrainingData& data, int num_threads);
 
 /// The encoding options of a run's models: its max lengths and batch size, num_threads.

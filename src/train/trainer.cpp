@@ -22,14 +22,13 @@
 #include "denser/common/progress.h"
 #include "denser/common/timer.h"
 #include "denser/train/train.h"
-#include "encode/torch_threads.h"
-#include "train/checkpoint.h"
-#include "train/distributed.h"
-#include "train/negatives.h"
-#include "train/optimizer.h"
-#include "train/refresher.h"
-#include "train/train_data.h"
-#include "train/trainable_model.h"
+#include "checkpoint.h"
+#include "distributed.h"
+#include "negatives.h"
+#include "optimizer.h"
+#include "refresher.h"
+#include "train_data.h"
+#include "trainable_model.h"
 
 namespace denser {
 namespace {
@@ -58,7 +57,7 @@ class TrainLog {
     }
     write_file_atomic(path, kept);
     file_ = std::fopen(path.c_str(), "a");
-    DENSER_CHECK(file_ != nullptr, path, ": cannot open the training log for appending");
+    DENSER_CHECK(file_ != nullptr, ErrorCode::kUnavailable, path, ": cannot open the training log for appending");
   }
   ~TrainLog() {
     if (file_) std::fclose(file_);
@@ -102,7 +101,7 @@ void check_resumable(TrainOptions now, const std::string& stored_json, const std
   std::string diff;
   for (const auto& [key, value] : a.items())
     if (b.at(key) != value) diff += "\n  " + key + ": checkpoint " + b.at(key).dump() + ", now " + value.dump();
-  DENSER_THROW(where, ": the checkpoint was written with other training options:", diff);
+  DENSER_THROW(ErrorCode::kInvalidArgument, where, ": the checkpoint was written with other training options:", diff);
 }
 
 // CPU autocast to bfloat16 for the scope (train_precision "bf16"): matrix products run in
@@ -178,7 +177,7 @@ class Trainer {
   int total_threads_ = 1, train_threads_ = 1, refresh_threads_ = 1;
 
   TrainingData data_;
-  std::unique_ptr<TrainableModel> model_;
+  std::unique_ptr<TrainableEncoder> model_;
   std::unique_ptr<AdamW> optimizer_;
   std::unique_ptr<NegativeSource> negatives_;
   AnceNegatives* ance_ = nullptr;
@@ -197,11 +196,12 @@ class Trainer {
 };
 
 void Trainer::setup() {
-  encode_internal::set_torch_threads(train_threads_);
+  set_torch_threads(train_threads_);
   if (options_.distributed) {
     const DistributedEnv env = DistributedEnv::from_environment();
-    DENSER_CHECK(options_.batch_size % env.world_size == 0, "train --distributed: the global batch size ",
-                 options_.batch_size, " must be a multiple of WORLD_SIZE ", env.world_size);
+    DENSER_CHECK(options_.batch_size % env.world_size == 0, ErrorCode::kInvalidArgument,
+                 "train --distributed: the global batch size ", options_.batch_size,
+                 " must be a multiple of WORLD_SIZE ", env.world_size);
     dist_ = std::make_unique<Distributed>(env);
     main_ = dist_->is_main();
   }
@@ -211,7 +211,7 @@ void Trainer::setup() {
     checkpoint = latest_checkpoint(checkpoints_);
     if (!checkpoint) DENSER_LOG_WARN("--resume: no checkpoint in ", checkpoints_, "; starting from step 0");
   } else if (main_) {
-    DENSER_CHECK(!latest_checkpoint(checkpoints_), out_dir_,
+    DENSER_CHECK(!latest_checkpoint(checkpoints_), ErrorCode::kInvalidArgument, out_dir_,
                  " already holds a training run (", checkpoints_, "); continue it with --resume or choose another --out");
   }
   if (dist_) {
@@ -219,7 +219,7 @@ void Trainer::setup() {
     torch::Tensor step = torch::tensor({checkpoint ? read_trainer_state(*checkpoint).step : int64_t{-1}}, torch::kLong);
     std::vector<torch::Tensor> steps = dist_->all_gather(step);
     for (const torch::Tensor& s : steps)
-      DENSER_CHECK(s.item<int64_t>() == step.item<int64_t>(), "train --distributed: the ranks see different checkpoints",
+      DENSER_CHECK(s.item<int64_t>() == step.item<int64_t>(), ErrorCode::kUnsupported, "train --distributed: the ranks see different checkpoints",
                    " (each rank must read the same --out, e.g. on a shared file system)");
   }
   if (main_) fs::create_directories(training_dir_);
@@ -422,7 +422,8 @@ Batch Trainer::next_batch() {
     b.targets.push_back(static_cast<int64_t>(b.docs.size()));
     b.docs.push_back(pos[std::uniform_int_distribution<size_t>(0, pos.size() - 1)(rng_)]);
     negatives_->sample(q, options_.num_negatives, rng_, b.docs);
-    DENSER_CHECK(b.docs.size() == static_cast<size_t>((i + 1) * per_query), "train: negative source returned too few");
+    DENSER_CHECK(b.docs.size() == static_cast<size_t>((i + 1) * per_query), ErrorCode::kInternal,
+                 "train: negative source returned too few");
   }
   return b;
 }
@@ -433,8 +434,8 @@ double Trainer::forward_backward(const Batch& b) {
   torch::Tensor q, d;
   Bf16Autocast autocast(options_.train_precision == "bf16");
   if (!dist_) {
-    q = model_->encode_queries(b.queries);
-    d = model_->encode_documents(b.docs);
+    q = model_->forward(TextSide::kQuery, b.queries);
+    d = model_->forward(TextSide::kDocument, b.docs);
   } else {
     // This rank encodes its slice of the queries and their documents; the other ranks'
     // slices arrive without gradients, so the loss is the whole batch's (in-batch
@@ -442,7 +443,7 @@ double Trainer::forward_backward(const Batch& b) {
     const int64_t world = dist_->world_size(), rank = dist_->rank(), local = rows / world;
     std::vector<uint32_t> lq(b.queries.begin() + rank * local, b.queries.begin() + (rank + 1) * local);
     std::vector<uint32_t> ld(b.docs.begin() + rank * local * per_query, b.docs.begin() + (rank + 1) * local * per_query);
-    torch::Tensor q_local = model_->encode_queries(lq), d_local = model_->encode_documents(ld);
+    torch::Tensor q_local = model_->forward(TextSide::kQuery, lq), d_local = model_->forward(TextSide::kDocument, ld);
     std::vector<torch::Tensor> qs = dist_->all_gather(q_local.detach()), ds = dist_->all_gather(d_local.detach());
     qs[static_cast<size_t>(rank)] = q_local;
     ds[static_cast<size_t>(rank)] = d_local;
@@ -563,7 +564,7 @@ void Trainer::finish(TrainSummary& summary) {
   refresher_.reset();
   std::error_code ec;
   std::filesystem::remove_all(training_dir_ + "/staged", ec);
-  encode_internal::set_torch_threads(total_threads_);
+  set_torch_threads(total_threads_);
   // The final weights are evaluated like a refresh, without mining, on an exact index, at
   // the refresh precision (its snapshot; the model written stays float32).
   TrainOptions exact = options_;

@@ -134,7 +134,7 @@ TEST_F(DenseCliTest, ModelInitWithByteLevelBpeTokenizer) {
   EXPECT_EQ(load_tokenizer(out)->fingerprint(), source->fingerprint());
   const auto bad = run_denser(str("model init --tokenizer-dir ", DENSER_TESTDATA_DIR, "/text/bpe_small --dim 8 --out ",
                                   path("bad")));
-  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_TRUE(contains(bad.output, "add --ance-head")) << bad.output;
 }
 
@@ -206,7 +206,7 @@ TEST_F(DenseCliTest, SearchingWithAnotherModelIsAClearError) {
   init_model("m2", 2);
   const auto r = run_denser(str("search --model ", path("m2"), " --index ", idx, " --collection ", kMini,
                                 " --run ", path("never.run")));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 6) << r.output;
   EXPECT_TRUE(contains(r.output, "denser: error: model fingerprint mismatch")) << r.output;
   EXPECT_FALSE(std::filesystem::exists(path("never.run")));
 }
@@ -214,7 +214,7 @@ TEST_F(DenseCliTest, SearchingWithAnotherModelIsAClearError) {
 TEST_F(DenseCliTest, SplitSearchNeedsCollectionAndRun) {
   const std::string idx = encode_and_index("args", "");
   const auto r = run_denser(str("search --model ", path("m1"), " --index ", idx, " --collection ", kMini));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "--run are required")) << r.output;
 }
 

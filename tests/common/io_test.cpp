@@ -145,7 +145,7 @@ TEST(ParallelFor, CoversEveryIndexOnceAndRethrows) {
   for (auto& h : hits) EXPECT_EQ(h.load(), 1);
   EXPECT_THROW(denser::parallel_for(1000, 2, 10,
                                     [](size_t b, size_t, int) {
-                                      if (b == 500) DENSER_THROW("boom");
+                                      if (b == 500) DENSER_THROW(denser::ErrorCode::kInternal, "boom");
                                     }),
                denser::Error);
 }

@@ -43,7 +43,7 @@ TEST(DataCli, StatsReportsMalformedInputAndLenientCounts) {
   dir.write("queries.jsonl", "{\"_id\": \"q1\", \"text\": \"query\"}\n{\"_id\": \"q1\", \"text\": \"again\"}\n");
   std::string qrels = dir.write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
   auto r = run_denser("data stats --collection " + dir.path());
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_TRUE(contains(r.output, "denser: error: " + dir.path("queries.jsonl") + ":2: duplicate query id"))
       << r.output;
   r = run_denser("data stats --lenient --collection " + dir.path());
@@ -67,7 +67,7 @@ TEST(DataCli, DebianPackagesFromAListsDirectory) {
   EXPECT_TRUE(contains(r.output, "test   queries: 3")) << r.output;
   EXPECT_EQ(denser::Collection::open(out).num_documents(), 15u);
   r = run_denser("data debian-packages --out " + out + " --lists " + dir.path("lists"));
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output, "only 14 distinct synopses")) << r.output;
 }
 

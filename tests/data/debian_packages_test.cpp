@@ -227,7 +227,9 @@ TEST(DebianCollection, SampleKeepsEveryJudgedTestAndDevDocument) {
   std::set<std::string> ids;
   for (size_t i = 0; i < c.documents.size(); ++i) {
     ids.insert(c.documents[i].id);
-    if (i > 0) EXPECT_LT(c.documents[i - 1].id, c.documents[i].id);
+    if (i > 0) {
+      EXPECT_LT(c.documents[i - 1].id, c.documents[i].id);
+    }
   }
   // Dev and test are whole: the same queries and judgments as without sampling.
   for (const char* split : {"dev", "test"}) {

@@ -121,35 +121,35 @@ TEST(TrecEvalParityManifest, ListsEveryFixture) {
   EXPECT_GE(read_cases().size(), 15u);
 }
 
-// ---- CLI errors: a message naming the file (and line), exit status 1 ----
+// ---- CLI errors: a message naming the file (and line), the category's exit status ----
 
-// Runs `denser eval` on ties.qrels and `run`, expecting exit status 1 and every needle in
-// the messages.
-void expect_cli_error(const std::string& run, const std::vector<std::string>& args,
+// Runs `denser eval` on ties.qrels and `run`, expecting exit status `status` (README's
+// table: 2 invalid argument, 3 not found, 4 corrupt) and every needle in the messages.
+void expect_cli_error(const std::string& run, const std::vector<std::string>& args, int status,
                       const std::vector<std::string>& needles) {
   CommandResult r = run_command(eval_command(kDir + "ties.qrels", kDir + run, args) + " 2>&1");
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, status) << r.output;
   for (const std::string& needle : needles) EXPECT_NE(r.output.find(needle), std::string::npos) << r.output;
 }
 
 TEST(EvalCli, MissingFileIsAnErrorNamingIt) {
-  expect_cli_error("no-such-file.run", {}, {"denser: error:", "no-such-file.run"});
+  expect_cli_error("no-such-file.run", {}, 3, {"denser: error:", "no-such-file.run"});
 }
 
-TEST(EvalCli, MalformedRunLineIsAnErrorNamingFileAndLine) { expect_cli_error("malformed.run", {}, {"malformed.run:3"}); }
+TEST(EvalCli, MalformedRunLineIsAnErrorNamingFileAndLine) { expect_cli_error("malformed.run", {}, 4, {"malformed.run:3"}); }
 
 TEST(EvalCli, DuplicateDocumentIsAnErrorAsInTrecEval) {
   // trec_eval stops with "duplicate docs d1"; denser names the line of the repeat.
-  expect_cli_error("duplicate.run", {}, {"duplicate.run:3", "d1"});
+  expect_cli_error("duplicate.run", {}, 4, {"duplicate.run:3", "d1"});
 }
 
 TEST(EvalCli, UnknownMeasureListsTheSupportedOnes) {
-  expect_cli_error("ties.run", {"-m", "bpref"}, {"bpref", "recip_rank", "ndcg_cut"});
+  expect_cli_error("ties.run", {"-m", "bpref"}, 2, {"bpref", "recip_rank", "ndcg_cut"});
 }
 
 TEST(EvalCli, NoQueriesInCommonIsAnError) {
   // trec_eval: "No queries with both results and relevance info".
-  expect_cli_error("beir.run", {}, {"no query is both in the run"});
+  expect_cli_error("beir.run", {}, 2, {"no query is both in the run"});
 }
 
 }  // namespace

@@ -94,13 +94,13 @@ TEST_F(IndexCliTest, DenseIvfTrainsOnASample) {
 TEST_F(IndexCliTest, ErrorsAreMessagesNotCrashes) {
   const std::string idx = (dir_ / "x.idx").string();
   auto r = run_denser(str("index dense --embeddings ", emb_, " --factory HNSWW32 --out ", idx));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "denser: error:")) << r.output;
   EXPECT_TRUE(contains(r.output, "HNSWW32")) << r.output;
   EXPECT_FALSE(std::filesystem::exists(idx));
 
   r = run_denser(str("index info --index ", emb_));  // an embeddings file is not an index
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_TRUE(contains(r.output, "not a denser vector index")) << r.output;
 
   r = run_denser(str("index dense --embeddings ", emb_, " --factory Flat --metric l2 --out ", idx));

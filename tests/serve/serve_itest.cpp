@@ -191,7 +191,7 @@ TEST_F(ServeTest, MalformedAndHostileRequestsGetTheirFourHundredsAndTheServerKee
   post(R"({"query": 42})", 400);                             // 7
   post(R"({"query": "a", "queries": ["b"]})", 400);          // 8 both
   post(R"({"k": 3})", 400);                                  // 9 neither
-  post(R"({"query": "a", "k": 100000000000})", 400);         // 10 huge k
+  post(R"({"query": "a", "k": 100000000000})", 413);         // 10 huge k: above --max-k
   post(R"({"query": "a", "k": -5})", 400);                   // 11
   post(R"({"query": "a", "k": 2.5})", 400);                  // 12
   post(R"({"query": "a", "k": "10"})", 400);                 // 13
@@ -201,11 +201,31 @@ TEST_F(ServeTest, MalformedAndHostileRequestsGetTheirFourHundredsAndTheServerKee
   post(R"({"query": "a", "fusion": "max"})", 400);           // 17
   post(R"({"query": "a", "prf": "rm3"})", 400);              // 18
   post(R"({"query": "a", "prf": {"method": "average", "depth": 0}})", 400);  // 19
-  post(R"({"query": "a", "mode": "bm25", "prf": "rocchio"})", 400);          // 20 PRF without a dense side
+  post(R"({"query": "a", "mode": "bm25", "prf": "rocchio"})", 422);          // 20 PRF without a dense side
   post(R"({"query": "a", "limit": 5})", 400);                // 21 unknown field (a typo)
   post(R"({"query": "   "})", 400);                          // 22 empty query
   post(R"({"queries": []})", 400);                           // 23
   post(R"({"queries": ["a", 7]})", 400);                     // 24
+  // Every client error names its category and the field at fault.
+  struct Named {
+    const char* body;
+    int status;
+    const char* code;
+    const char* field;
+  };
+  for (const Named& n : {Named{R"({"query": "a", "alpha": 2})", 400, "invalid_argument", "alpha"},
+                         Named{R"({"query": "a", "k": "10"})", 400, "invalid_argument", "k"},
+                         Named{R"({"query": "a", "mode": "sparse"})", 400, "invalid_argument", "mode"},
+                         Named{R"({"query": "a", "prf": {"method": "average", "depth": 0}})", 400,
+                               "invalid_argument", "prf.depth"},
+                         Named{R"({"query": "a", "limit": 5})", 400, "invalid_argument", "limit"},
+                         Named{R"({"queries": ["a", "  "]})", 400, "invalid_argument", "queries[1]"},
+                         Named{R"({"query": "a", "k": 101})", 413, "too_large", "k"},
+                         Named{R"({"query": "a", "mode": "bm25", "prf": "average"})", 422, "unsupported", "prf"}}) {
+    json e = post(n.body, n.status)["error"];
+    EXPECT_EQ(e["code"], n.code) << n.body;
+    EXPECT_EQ(e["field"], n.field) << n.body;
+  }
   // Limits.
   post(R"({"queries": ["a","b","c","d","e","f","g","h","i"]})", 413);        // 25 batch above 8
   post(json{{"query", std::string(600, 'x')}}.dump(), 413);                  // 26 query above 512 bytes
@@ -409,9 +429,9 @@ TEST_F(ServeTest, BearerTokenGuardsEveryApiRouteButHealthAndThePage) {
 TEST_F(ServeTest, ModesTheServerLacksAreRejected) {
   start("", false);  // dense only, no PRF vectors
   get("/health", 200);
-  post(R"({"query": "galaxy", "mode": "bm25"})", 400);
-  post(R"({"query": "galaxy", "mode": "hybrid"})", 400);
-  post(R"({"query": "galaxy", "prf": "average"})", 400);
+  post(R"({"query": "galaxy", "mode": "bm25"})", 422);
+  post(R"({"query": "galaxy", "mode": "hybrid"})", 422);
+  post(R"({"query": "galaxy", "prf": "average"})", 422);
   json r = post(R"({"query": "galaxy"})", 200);
   EXPECT_EQ(r["mode"], "dense");
 }

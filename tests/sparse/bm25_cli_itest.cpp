@@ -141,16 +141,16 @@ TEST_F(Bm25Cli, FailuresExitWithAMessage) {
   write_file_atomic(damaged, bytes.substr(0, bytes.size() / 2));
   CommandResult r =
       run_denser("bm25 search --index " + damaged + " --collection " + kMini + " --run " + dir_ + "/x.run", dir_);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 4);
   EXPECT_TRUE(contains(r.output, "denser: error: " + damaged + ": ")) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/x.run"));
   // A missing collection, a missing split, a missing required flag.
   r = run_denser("bm25 index --collection " + dir_ + "/nowhere --index " + dir_ + "/y.idx", dir_);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(contains(r.output, "nowhere")) << r.output;
   r = run_denser("bm25 search --index " + index_ + " --collection " + kMini + " --split dev --run " + dir_ + "/z.run",
                  dir_);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   r = run_denser("bm25 search --index " + index_, dir_);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_TRUE(contains(r.output, "is required")) << r.output;

@@ -38,7 +38,7 @@ TEST(TrainOptionsTest, BadConfigsAreRefusedWithTheKey) {
     o.apply_json(R"({"stepz": 3})", "cfg.json");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown training option \"stepz\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown option \"stepz\""), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("cfg.json"), std::string::npos);
   }
   EXPECT_THROW(o.apply_json(R"({"steps": "ten"})", "cfg.json"), Error);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "denser/data/types.h"
+#include "denser/common/options.h"
 #include "denser/index/vector_index.h"
 
 namespace denser {
@@ -63,6 +64,12 @@ struct RetrievalOptions {
   PrfOptions prf;
   VectorSearchParams vector_params;
 };
+
+/// Every RetrievalOptions field, declared once (name, type, default, range, help): the
+/// flags of `denser search` and `denser serve`, the body of POST /search and
+/// docs/options.md all come from it. Names: k, mode, fusion, alpha, rrf_k, fusion_depth,
+/// prf, prf_depth, prf_alpha, prf_beta, ef_search, nprobe.
+const OptionTable<RetrievalOptions>& retrieval_option_table();
 
 /// One fused hit. dense_rank / bm25_rank: 1-based rank in that side's candidates, 0 when
 /// the document was not among them (or the side did not run).

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "denser/common/options.h"
+
 namespace denser {
 
 /// Every knob of a training run. Stored in the run's config.json and in every checkpoint;
@@ -105,6 +107,12 @@ struct TrainOptions {
   /// A preset: the model size and the step budget that fit it ("tiny", "small", "base").
   static TrainOptions preset_defaults(std::string_view encoder, std::string_view preset);
 };
+
+/// Every TrainOptions field, declared once (name, type, default, range, help): the flags
+/// of `denser train`, JSON config files, the options saved with checkpoints, validation in
+/// finalize() and docs/options.md all come from it.
+const OptionTable<TrainOptions>& train_option_table();
+
 
 /// One refresh of the ANCE negatives (also written to the training log).
 struct RefreshEvent {
