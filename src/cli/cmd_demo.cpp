@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -154,19 +155,19 @@ void print_step(std::string_view json_line) {
   std::fflush(stdout);
 }
 
-void run_demo(const DemoArgs& args) {
-  const auto start = Clock::now();
-  const std::string collection_dir = args.out + "/debian-sample";
-  const std::string bm25_path = args.out + "/debian.bm25";
-  const std::string zero_shot_prefix = args.out + "/debian-zero-shot";
-  const std::string model_dir = args.out + "/debian-ance";
-  const std::string index_path = model_dir + ".flat";
-  std::filesystem::create_directories(args.out);
+// Where the demo writes each of its products, under --out.
+struct DemoPaths {
+  explicit DemoPaths(const std::string& out)
+      : collection(out + "/debian-sample"), bm25(out + "/debian.bm25"), zero_shot(out + "/debian-zero-shot"),
+        model(out + "/debian-ance"), index(model + ".flat") {}
+  std::string collection, bm25, zero_shot, model, index;
+};
 
-  banner("1/6 the Debian package collection (queries: package synopses; documents: long descriptions)");
+// Step 1: the Debian collection, reused when a previous run made it with the same sizes.
+void prepare_collection(const DemoArgs& args, const std::string& dir) {
   bool reuse = false;
-  if (file_exists(collection_dir + "/collection.json") && !args.fresh) {
-    const auto meta = nlohmann::json::parse(read_file(collection_dir + "/collection.json"), nullptr, false);
+  if (file_exists(dir + "/collection.json") && !args.fresh) {
+    const auto meta = nlohmann::json::parse(read_file(dir + "/collection.json"), nullptr, false);
     // JSON comparisons: a damaged file with wrongly typed fields means "rebuild", not a crash.
     auto same = [&](const char* key, size_t value) {
       if (!meta.is_object()) return false;
@@ -177,124 +178,167 @@ void run_demo(const DemoArgs& args) {
             same("num_test", args.test_queries);
   }
   if (reuse) {
-    std::printf("reusing %s (--fresh rebuilds it)\n", collection_dir.c_str());
-  } else {
-    DebianPackagesOptions options;
-    options.out_dir = collection_dir;
-    options.split.max_documents = args.max_documents;
-    options.split.num_dev = args.dev_queries;
-    options.split.num_test = args.test_queries;
-    const DebianPackagesSummary s = make_debian_packages_collection(options);
-    std::printf("wrote %s: %llu documents", collection_dir.c_str(),
-                static_cast<unsigned long long>(s.counts.num_documents));
-    if (s.counts.num_documents != s.counts.num_documents_before_sampling)
-      std::printf(" (a sample of the %llu: every document a dev or test query judges, then random ones;"
-                  " --max-documents 0 takes all)",
-                  static_cast<unsigned long long>(s.counts.num_documents_before_sampling));
-    std::printf("\n%llu train / %llu dev / %llu test queries\n",
-                static_cast<unsigned long long>(s.counts.num_queries.at("train")),
-                static_cast<unsigned long long>(s.counts.num_queries.at("dev")),
-                static_cast<unsigned long long>(s.counts.num_queries.at("test")));
+    std::printf("reusing %s (--fresh rebuilds it)\n", dir.c_str());
+    return;
   }
-  const Collection collection = Collection::open(collection_dir);
+  DebianPackagesOptions options;
+  options.out_dir = dir;
+  options.split.max_documents = args.max_documents;
+  options.split.num_dev = args.dev_queries;
+  options.split.num_test = args.test_queries;
+  const DebianPackagesSummary s = make_debian_packages_collection(options);
+  std::printf("wrote %s: %llu documents", dir.c_str(), static_cast<unsigned long long>(s.counts.num_documents));
+  if (s.counts.num_documents != s.counts.num_documents_before_sampling)
+    std::printf(" (a sample of the %llu: every document a dev or test query judges, then random ones;"
+                " --max-documents 0 takes all)",
+                static_cast<unsigned long long>(s.counts.num_documents_before_sampling));
+  std::printf("\n%llu train / %llu dev / %llu test queries\n",
+              static_cast<unsigned long long>(s.counts.num_queries.at("train")),
+              static_cast<unsigned long long>(s.counts.num_queries.at("dev")),
+              static_cast<unsigned long long>(s.counts.num_queries.at("test")));
+}
+
+// Step 2: the BM25 index of the corpus.
+void build_bm25_index(const Collection& collection, const std::string& path, int threads) {
+  Bm25BuildOptions options;
+  options.num_threads = threads;
+  Bm25IndexBuilder builder(options);
+  auto reader = collection.documents();
+  builder.add(*reader);
+  builder.write(path);
+  std::printf("indexed %llu documents into %s in %.1f s\n", static_cast<unsigned long long>(builder.stats().num_docs),
+              path.c_str(), builder.stats().seconds);
+}
+
+// Step 3: the packaged model as it is, its index and its run on the test queries.
+Run zero_shot_run(const Collection& collection, const std::vector<Query>& queries, const std::string& prefix,
+                  const EncodeOptions& encode, int threads) {
+  auto encoder = load_encoder(kDemoModel, encode);
+  build_dense_index(*encoder, collection, prefix, threads);
+  RetrieverParts parts;
+  parts.encoder = std::move(encoder);
+  parts.index = VectorIndex::open(prefix + ".flat");
+  parts.threads = threads;
+  Retriever retriever(std::move(parts));
+  RetrievalOptions search;
+  search.k = 1000;
+  search.mode = RetrievalMode::kDense;
+  return retrieve_run(retriever, queries, search, "zero-shot");
+}
+
+// Step 4: ANCE fine-tuning, always afresh.
+void fine_tune(const DemoArgs& args, const DemoPaths& paths) {
+  TrainOptions options = demo_training_options();
+  if (!args.config.empty()) options.apply_json(read_file(args.config), args.config);
+  options.collection = paths.collection;
+  options.seed = args.seed;
+  options.threads = args.threads;
+  if (args.steps > 0) options.steps = args.steps;
+  std::filesystem::remove_all(paths.model);
+  TrainHooks hooks;
+  hooks.on_log = print_step;
+  const TrainSummary summary = train_dual_encoder(options, paths.model, false, hooks);
+  print_train_summary(options, summary);
+}
+
+// Step 5's runs: BM25, the fine-tuned model, and their linear fusion with alpha tuned on dev.
+struct FinalRuns {
+  Run bm25, dense, hybrid;
+  double alpha = 0, alpha_dev_ndcg = 0;
+};
+
+FinalRuns final_runs(const Collection& collection, const std::vector<Query>& queries, const DemoPaths& paths,
+                     const EncodeOptions& encode, int threads) {
+  auto encoder = load_encoder(paths.model, encode);
+  build_dense_index(*encoder, collection, paths.model, threads);
+  // Every run below goes through the Retriever that `denser search` and `denser serve` use.
+  RetrieverParts parts;
+  parts.encoder = std::move(encoder);
+  parts.index = VectorIndex::open(paths.index);
+  parts.bm25 = std::make_shared<const Bm25Index>(Bm25Index::open(paths.bm25));
+  parts.threads = threads;
+  Retriever retriever(std::move(parts));
+  FinalRuns runs;
+  RetrievalOptions search;
+  search.k = 1000;
+  search.mode = RetrievalMode::kBm25;
+  runs.bm25 = retrieve_run(retriever, queries, search, "bm25");
+  search.mode = RetrievalMode::kDense;
+  runs.dense = retrieve_run(retriever, queries, search, "dense");
+  // Hybrid: linear fusion, its dense weight chosen on the dev queries (never on test).
+  search.mode = RetrievalMode::kHybrid;
+  search.fusion = FusionMethod::kLinear;
+  std::tie(runs.alpha, runs.alpha_dev_ndcg) = tune_alpha(retriever, collection, search);
+  search.alpha = runs.alpha;
+  runs.hybrid = retrieve_run(retriever, queries, search, "hybrid");
+  return runs;
+}
+
+// Step 6: the table of test measures.
+void print_evaluation(const Collection& collection, size_t num_queries, const Qrels& qrels, const Run& zero_shot,
+                      const FinalRuns& runs) {
+  const MeasureSet measures = MeasureSet::parse({"map", "ndcg_cut.10", "recall.100,1000"});
+  const MeasureSet rr = MeasureSet::parse({"recip_rank"});
+  char hybrid_name[64];
+  std::snprintf(hybrid_name, sizeof hybrid_name, "hybrid BM25+ANCE (alpha %.1f)", runs.alpha);
+  std::vector<Scores> rows{{"BM25 (Lucene parameters)", evaluate(qrels, runs.bm25, measures)},
+                           {"MiniLM zero-shot", evaluate(qrels, zero_shot, measures)},
+                           {"MiniLM + ANCE fine-tuning", evaluate(qrels, runs.dense, measures)},
+                           {hybrid_name, evaluate(qrels, runs.hybrid, measures)}};
+  std::vector<double> mrr10;
+  for (const Run* run : std::initializer_list<const Run*>{&runs.bm25, &zero_shot, &runs.dense, &runs.hybrid})
+    mrr10.push_back(evaluate(qrels, cut(*run, 10), rr).all[0]);
+  std::printf("%zu test queries over %llu documents\n", num_queries,
+              static_cast<unsigned long long>(collection.num_documents()));
+  print_table(rows, mrr10);
+  std::printf("(hybrid: BM25 and dense scores min-max normalized and mixed; alpha, the dense weight, chosen on the\n"
+              " dev queries: nDCG@10 %.4f there)\n", runs.alpha_dev_ndcg);
+}
+
+void print_next_steps(const DemoPaths& paths, double alpha) {
+  const char* model = paths.model.c_str();
+  const char* index = paths.index.c_str();
+  const char* bm25 = paths.bm25.c_str();
+  const char* collection = paths.collection.c_str();
+  std::printf("  denser search --model %s --index %s --collection %s --query \"fast json parser for C++\"\n", model,
+              index, collection);
+  std::printf("  denser bm25 query --index %s --collection %s \"fast json parser for C++\"\n", bm25, collection);
+  std::printf("  denser search --model %s --index %s --bm25 %s --fusion linear --alpha %.1f --collection %s --query \"fast json parser for C++\"\n",
+              model, index, bm25, alpha, collection);
+  std::printf("  denser serve --model %s --index %s --bm25 %s --collection %s --train-log %s/training/log.jsonl\n", model,
+              index, bm25, collection, model);
+  std::printf("    (then open http://127.0.0.1:8080/ for the search page and the training curves)\n");
+  std::printf("  training log (loss, refreshes, dev MRR@10): %s/training/log.jsonl\n", model);
+}
+
+void run_demo(const DemoArgs& args) {
+  const auto start = Clock::now();
+  const DemoPaths paths(args.out);
+  std::filesystem::create_directories(args.out);
+
+  banner("1/6 the Debian package collection (queries: package synopses; documents: long descriptions)");
+  prepare_collection(args, paths.collection);
+  const Collection collection = Collection::open(paths.collection);
   const std::vector<Query> test_queries = collection.queries("test");
-  const Qrels test_qrels = collection.qrels("test");
 
   banner("2/6 BM25 baseline");
-  {
-    Bm25BuildOptions options;
-    options.num_threads = args.threads;
-    Bm25IndexBuilder builder(options);
-    auto reader = collection.documents();
-    builder.add(*reader);
-    builder.write(bm25_path);
-    std::printf("indexed %llu documents into %s in %.1f s\n",
-                static_cast<unsigned long long>(builder.stats().num_docs), bm25_path.c_str(), builder.stats().seconds);
-  }
-  auto bm25 = std::make_shared<const Bm25Index>(Bm25Index::open(bm25_path));
+  build_bm25_index(collection, paths.bm25, args.threads);
   EncodeOptions encode;
   encode.num_threads = args.threads;
 
   banner(std::string("3/6 the pretrained ") + kDemoModel + ", zero-shot (no training)");
-  Run zero_shot;
-  {
-    auto encoder = load_encoder(kDemoModel, encode);
-    build_dense_index(*encoder, collection, zero_shot_prefix, args.threads);
-    RetrieverParts parts;
-    parts.encoder = std::move(encoder);
-    parts.index = VectorIndex::open(zero_shot_prefix + ".flat");
-    parts.threads = args.threads;
-    Retriever retriever(std::move(parts));
-    RetrievalOptions search;
-    search.k = 1000;
-    search.mode = RetrievalMode::kDense;
-    zero_shot = retrieve_run(retriever, test_queries, search, "zero-shot");
-  }
+  const Run zero_shot = zero_shot_run(collection, test_queries, paths.zero_shot, encode, args.threads);
 
   banner("4/6 ANCE fine-tuning of it (BM25 warm-up negatives, then ANN negatives refreshed beside training)");
-  TrainOptions options = demo_training_options();
-  if (!args.config.empty()) options.apply_json(read_file(args.config), args.config);
-  options.collection = collection_dir;
-  options.seed = args.seed;
-  options.threads = args.threads;
-  if (args.steps > 0) options.steps = args.steps;
-  std::filesystem::remove_all(model_dir);  // the demo always trains afresh
-  TrainHooks hooks;
-  hooks.on_log = print_step;
-  const TrainSummary summary = train_dual_encoder(options, model_dir, false, hooks);
-  print_train_summary(options, summary);
+  fine_tune(args, paths);
 
   banner("5/6 dense index of the corpus with the fine-tuned model");
-  auto encoder = load_encoder(model_dir, encode);
-  build_dense_index(*encoder, collection, model_dir, args.threads);
-  // Every run below goes through the Retriever that `denser search` and `denser serve` use.
-  RetrieverParts parts;
-  parts.encoder = std::move(encoder);
-  parts.index = VectorIndex::open(index_path);
-  parts.bm25 = bm25;
-  parts.threads = args.threads;
-  Retriever retriever(std::move(parts));
-  RetrievalOptions search;
-  search.k = 1000;
-  search.mode = RetrievalMode::kBm25;
-  const Run bm25_run = retrieve_run(retriever, test_queries, search, "bm25");
-  search.mode = RetrievalMode::kDense;
-  const Run dense = retrieve_run(retriever, test_queries, search, "dense");
-  // Hybrid: linear fusion, its dense weight chosen on the dev queries (never on test).
-  search.mode = RetrievalMode::kHybrid;
-  search.fusion = FusionMethod::kLinear;
-  const auto [best_alpha, best_dev] = tune_alpha(retriever, collection, search);
-  search.alpha = best_alpha;
-  const Run hybrid = retrieve_run(retriever, test_queries, search, "hybrid");
+  const FinalRuns runs = final_runs(collection, test_queries, paths, encode, args.threads);
 
   banner("6/6 evaluation on the test queries (trec_eval measures)");
-  const MeasureSet measures = MeasureSet::parse({"map", "ndcg_cut.10", "recall.100,1000"});
-  const MeasureSet rr = MeasureSet::parse({"recip_rank"});
-  char hybrid_name[64];
-  std::snprintf(hybrid_name, sizeof hybrid_name, "hybrid BM25+ANCE (alpha %.1f)", best_alpha);
-  std::vector<Scores> rows{{"BM25 (Lucene parameters)", evaluate(test_qrels, bm25_run, measures)},
-                           {"MiniLM zero-shot", evaluate(test_qrels, zero_shot, measures)},
-                           {"MiniLM + ANCE fine-tuning", evaluate(test_qrels, dense, measures)},
-                           {hybrid_name, evaluate(test_qrels, hybrid, measures)}};
-  std::vector<double> mrr10;
-  for (const Run* run : std::initializer_list<const Run*>{&bm25_run, &zero_shot, &dense, &hybrid})
-    mrr10.push_back(evaluate(test_qrels, cut(*run, 10), rr).all[0]);
-  std::printf("%zu test queries over %llu documents\n", test_queries.size(),
-              static_cast<unsigned long long>(collection.num_documents()));
-  print_table(rows, mrr10);
-  std::printf("(hybrid: BM25 and dense scores min-max normalized and mixed; alpha, the dense weight, chosen on the\n"
-              " dev queries: nDCG@10 %.4f there)\n", best_dev);
+  print_evaluation(collection, test_queries.size(), collection.qrels("test"), zero_shot, runs);
   std::printf("\nDone in %.0f s. Search it yourself:\n", seconds_since(start));
-  std::printf("  denser search --model %s --index %s --collection %s --query \"fast json parser for C++\"\n",
-              model_dir.c_str(), index_path.c_str(), collection_dir.c_str());
-  std::printf("  denser bm25 query --index %s --collection %s \"fast json parser for C++\"\n", bm25_path.c_str(),
-              collection_dir.c_str());
-  std::printf("  denser search --model %s --index %s --bm25 %s --fusion linear --alpha %.1f --collection %s --query \"fast json parser for C++\"\n",
-              model_dir.c_str(), index_path.c_str(), bm25_path.c_str(), best_alpha, collection_dir.c_str());
-  std::printf("  denser serve --model %s --index %s --bm25 %s --collection %s --train-log %s/training/log.jsonl\n",
-              model_dir.c_str(), index_path.c_str(), bm25_path.c_str(), collection_dir.c_str(), model_dir.c_str());
-  std::printf("    (then open http://127.0.0.1:8080/ for the search page and the training curves)\n");
-  std::printf("  training log (loss, refreshes, dev MRR@10): %s/training/log.jsonl\n", model_dir.c_str());
+  print_next_steps(paths, runs.alpha);
 }
 
 }  // namespace

@@ -144,6 +144,11 @@ struct Retriever::Impl {
   void encode_and_search(Job& job);
   void run_batch(const std::vector<Job*>& jobs);
   RankedList dense_search(std::span<const float> q, size_t depth, const VectorSearchParams& params) const;
+  /// The second dense search of PRF: q moved towards the stored vectors of first's top
+  /// options.prf.depth documents.
+  RankedList prf_search(std::span<const float> q, const RankedList& first, size_t depth,
+                        const RetrievalOptions& options) const;
+  RankedList bm25_search(const std::string& query, size_t depth) const;
 };
 
 void Retriever::Impl::run_batch(const std::vector<Job*>& jobs) {
@@ -281,6 +286,30 @@ std::vector<RetrievalMode> Retriever::modes() const {
   return out;
 }
 
+RankedList Retriever::Impl::prf_search(std::span<const float> q, const RankedList& first, size_t depth,
+                                       const RetrievalOptions& options) const {
+  const size_t dim = q.size();
+  const size_t n = std::min(options.prf.depth, first.size());
+  std::vector<float> rows(n * dim);
+  for (size_t r = 0; r < n; ++r) {
+    auto it = embedding_rows.find(first[r].first);
+    DENSER_CHECK(it != embedding_rows.end(), ErrorCode::kCorrupt, "PRF: document ", first[r].first,
+                 " of the vector index is missing from the embeddings file");
+    parts.embeddings->rows(it->second, it->second + 1, rows.data() + r * dim);
+  }
+  return dense_search(prf_query(q, rows, n, options.prf), depth, options.vector_params);
+}
+
+RankedList Retriever::Impl::bm25_search(const std::string& query, size_t depth) const {
+  Bm25SearchOptions options;
+  options.k = depth;
+  const Bm25SearchResult r = parts.bm25->search(query, options);
+  RankedList out;
+  out.reserve(r.hits.size());
+  for (const Bm25Hit& hit : r.hits) out.emplace_back(std::string(parts.bm25->doc_id(hit.doc)), hit.score);
+  return out;
+}
+
 std::vector<RetrievalResult> Retriever::search(std::span<const std::string> queries,
                                                const RetrievalOptions& options) {
   const bool dense = options.mode != RetrievalMode::kBm25, sparse = options.mode != RetrievalMode::kDense;
@@ -323,27 +352,13 @@ std::vector<RetrievalResult> Retriever::search(std::span<const std::string> quer
       result.times.dense_ms = search_ms;
       if (prf) {
         auto t = Clock::now();
-        const size_t n = std::min(options.prf.depth, dense_list.size());
-        std::vector<float> rows(n * dim);
-        for (size_t r = 0; r < n; ++r) {
-          auto it = impl_->embedding_rows.find(dense_list[r].first);
-          DENSER_CHECK(it != impl_->embedding_rows.end(), ErrorCode::kCorrupt, "PRF: document ", dense_list[r].first,
-                       " of the vector index is missing from the embeddings file");
-          impl_->parts.embeddings->rows(it->second, it->second + 1, rows.data() + r * dim);
-        }
-        std::vector<float> q2 = prf_query(qi, rows, n, options.prf);
-        dense_list = impl_->dense_search(q2, depth, options.vector_params);
+        dense_list = impl_->prf_search(qi, dense_list, depth, options);
         result.times.prf_ms = ms_since(t);
       }
     }
     if (sparse) {
       auto t = Clock::now();
-      Bm25SearchOptions bo;
-      bo.k = depth;
-      Bm25SearchResult r = impl_->parts.bm25->search(queries[i], bo);
-      bm25_list.reserve(r.hits.size());
-      for (const Bm25Hit& hit : r.hits)
-        bm25_list.emplace_back(std::string(impl_->parts.bm25->doc_id(hit.doc)), hit.score);
+      bm25_list = impl_->bm25_search(queries[i], depth);
       result.times.bm25_ms = ms_since(t);
     }
     auto t = Clock::now();

@@ -171,7 +171,13 @@ struct SearchServer::Impl {
   int bound_port = -1;
   std::thread thread;
 
+  // install_routes() runs the five below, in this order.
   void install_routes();
+  void configure_connections();      // limits, timeouts, sockets, worker threads
+  void guard_framing_and_headers();  // ambiguous framing (400 + close), header bytes (431)
+  void add_api_routes();
+  void add_method_guards();          // 405 with Allow on known routes
+  void add_error_handlers();         // JSON bodies for httplib's own errors, 500 on exceptions
   json search(const httplib::Request& req);
   json training_log() const;
   // Runs handler with error mapping and metrics under `route`.
@@ -246,6 +252,14 @@ json SearchServer::Impl::training_log() const {
 }
 
 void SearchServer::Impl::install_routes() {
+  configure_connections();
+  guard_framing_and_headers();
+  add_api_routes();
+  add_method_guards();
+  add_error_handlers();
+}
+
+void SearchServer::Impl::configure_connections() {
   const ServerLimits& limits = options.limits;
   http.set_payload_max_length(limits.max_body_bytes);
   http.set_read_timeout(limits.read_timeout_s, 0);
@@ -257,7 +271,9 @@ void SearchServer::Impl::install_routes() {
   configure_sockets(http);
   const int threads = std::max(1, options.http_threads);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+}
 
+void SearchServer::Impl::guard_framing_and_headers() {
   // Framing a proxy and this server could read differently (RFC 9112 section 6.3): both
   // Content-Length and Transfer-Encoding, or Content-Length headers that disagree. The
   // request-smuggling hazard: 400 before any body is read, and the connection closed.
@@ -284,6 +300,9 @@ void SearchServer::Impl::install_routes() {
   http.set_logger([](const httplib::Request& req, const httplib::Response&) {
     if (serve_internal::ambiguous_framing(req) != nullptr) serve_internal::stop_reading_connection(req);
   });
+}
+
+void SearchServer::Impl::add_api_routes() {
   http.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
     guarded("/", req, res, [&] { res.set_content(std::string(web_page()), "text/html; charset=utf-8"); });
   });
@@ -320,7 +339,10 @@ void SearchServer::Impl::install_routes() {
   http.Get("/api/training", [this](const httplib::Request& req, httplib::Response& res) {
     guarded("/api/training", req, res, [&] { send_json(res, 200, training_log()); });
   });
-  // Known routes with the wrong method: 405 with Allow.
+}
+
+// Known routes with the wrong method: 405 with Allow.
+void SearchServer::Impl::add_method_guards() {
   auto not_allowed = [this](const std::string& route, const std::string& allow) {
     return [this, route, allow](const httplib::Request& req, httplib::Response& res) {
       guarded(route, req, res, [&] {
@@ -339,9 +361,11 @@ void SearchServer::Impl::install_routes() {
   http.Options("/health", not_allowed("/health", "GET"));
   http.Options("/metrics", not_allowed("/metrics", "GET"));
   http.Options(R"(/doc/(.*))", not_allowed("/doc", "GET"));
+}
 
-  // Unrouted paths, oversized bodies and other protocol errors httplib answers itself:
-  // give them the JSON error body too.
+// Unrouted paths, oversized bodies and other protocol errors httplib answers itself:
+// give them the JSON error body too.
+void SearchServer::Impl::add_error_handlers() {
   http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string message;

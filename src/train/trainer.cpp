@@ -158,6 +158,10 @@ class Trainer {
 
  private:
   void setup();
+  // setup()'s parts: the checkpoint to resume from (the same on every rank), and the
+  // negative source the options ask for (ANCE's pool restored from the checkpoint).
+  std::optional<std::string> start_checkpoint();
+  void make_negative_source(const std::optional<std::string>& checkpoint);
   void maybe_refresh();
   std::unique_ptr<Encoder> refresh_snapshot() const;
   void swap_in(RefreshOutput out);
@@ -195,17 +199,7 @@ class Trainer {
   bool main_ = true;                   // rank 0 (or not distributed)
 };
 
-void Trainer::setup() {
-  set_torch_threads(train_threads_);
-  if (options_.distributed) {
-    const DistributedEnv env = DistributedEnv::from_environment();
-    DENSER_CHECK(options_.batch_size % env.world_size == 0, ErrorCode::kInvalidArgument,
-                 "train --distributed: the global batch size ", options_.batch_size,
-                 " must be a multiple of WORLD_SIZE ", env.world_size);
-    dist_ = std::make_unique<Distributed>(env);
-    main_ = dist_->is_main();
-  }
-  data_ = load_training_data(options_);
+std::optional<std::string> Trainer::start_checkpoint() {
   std::optional<std::string> checkpoint;
   if (resume_) {
     checkpoint = latest_checkpoint(checkpoints_);
@@ -222,6 +216,40 @@ void Trainer::setup() {
       DENSER_CHECK(s.item<int64_t>() == step.item<int64_t>(), ErrorCode::kUnsupported, "train --distributed: the ranks see different checkpoints",
                    " (each rank must read the same --out, e.g. on a shared file system)");
   }
+  return checkpoint;
+}
+
+void Trainer::make_negative_source(const std::optional<std::string>& checkpoint) {
+  if (options_.negatives == "random") {
+    negatives_ = make_random_negatives(data_);
+  } else {
+    auto bm25 = mine_bm25_pool(data_, static_cast<size_t>(options_.negative_depth), total_threads_);
+    if (options_.negatives == "bm25") {
+      negatives_ = make_pool_negatives(data_, std::move(bm25));
+    } else {
+      auto ance = std::make_unique<AnceNegatives>(data_, std::move(bm25));
+      if (checkpoint) {
+        if (auto pool = read_checkpoint_pool(*checkpoint); pool && pool->source == "ance")
+          ance->swap(std::make_shared<const CandidatePool>(std::move(*pool)));
+      }
+      ance_ = ance.get();
+      negatives_ = std::move(ance);
+    }
+  }
+}
+
+void Trainer::setup() {
+  set_torch_threads(train_threads_);
+  if (options_.distributed) {
+    const DistributedEnv env = DistributedEnv::from_environment();
+    DENSER_CHECK(options_.batch_size % env.world_size == 0, ErrorCode::kInvalidArgument,
+                 "train --distributed: the global batch size ", options_.batch_size,
+                 " must be a multiple of WORLD_SIZE ", env.world_size);
+    dist_ = std::make_unique<Distributed>(env);
+    main_ = dist_->is_main();
+  }
+  data_ = load_training_data(options_);
+  const std::optional<std::string> checkpoint = start_checkpoint();
   if (main_) fs::create_directories(training_dir_);
   if (checkpoint) {
     state_ = read_trainer_state(*checkpoint);
@@ -245,22 +273,7 @@ void Trainer::setup() {
   optimizer_ = std::make_unique<AdamW>(model_->parameters(), AdamWOptions{0.9, 0.999, 1e-8, options_.weight_decay});
   if (checkpoint) optimizer_->load(*checkpoint + "/optimizer.pt");
 
-  if (options_.negatives == "random") {
-    negatives_ = make_random_negatives(data_);
-  } else {
-    auto bm25 = mine_bm25_pool(data_, static_cast<size_t>(options_.negative_depth), total_threads_);
-    if (options_.negatives == "bm25") {
-      negatives_ = make_pool_negatives(data_, std::move(bm25));
-    } else {
-      auto ance = std::make_unique<AnceNegatives>(data_, std::move(bm25));
-      if (checkpoint) {
-        if (auto pool = read_checkpoint_pool(*checkpoint); pool && pool->source == "ance")
-          ance->swap(std::make_shared<const CandidatePool>(std::move(*pool)));
-      }
-      ance_ = ance.get();
-      negatives_ = std::move(ance);
-    }
-  }
+  make_negative_source(checkpoint);
   log_ = std::make_unique<TrainLog>(main_ ? training_dir_ + "/log.jsonl" : std::string(), checkpoint.has_value(),
                                     state_.step, hooks_);
   if (!checkpoint)
