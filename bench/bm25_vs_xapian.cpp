@@ -106,7 +106,9 @@ struct CpuTimes {
     }
     struct rusage usage {};
     ::getrusage(RUSAGE_SELF, &usage);
-    auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+    auto secs = [](const timeval& tv) {
+      return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+    };
     t.self = secs(usage.ru_utime) + secs(usage.ru_stime);
     return t;
   }
@@ -144,7 +146,8 @@ DirSize dir_size(const std::string& dir) {
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     struct stat st {};
-    DENSER_CHECK(::stat(entry.path().c_str(), &st) == 0, ErrorCode::kUnavailable, "cannot stat ", entry.path().string());
+    DENSER_CHECK(::stat(entry.path().c_str(), &st) == 0, ErrorCode::kUnavailable, "cannot stat ",
+                 entry.path().string());
     size.bytes += static_cast<uint64_t>(st.st_size);
     size.disk_bytes += static_cast<uint64_t>(st.st_blocks) * 512;
   }
@@ -174,8 +177,7 @@ double denser_search(const Bm25Index& index, const std::vector<std::string>& tex
 }
 
 /// Timed inside XapianBm25::search; the conversion to RunEntry afterwards is not.
-double xapian_search(const XapianBm25& xapian, const std::vector<Query>& queries, size_t k, int threads,
-                     Lists& lists) {
+double xapian_search(const XapianBm25& xapian, const std::vector<Query>& queries, size_t k, int threads, Lists& lists) {
   std::vector<std::vector<XapianHit>> hits;
   const double seconds = xapian.search(queries, static_cast<int>(k), threads, hits);
   lists.assign(hits.size(), {});
@@ -366,9 +368,11 @@ std::pair<Lists, Lists> run_searches(const Workload& w, const Engines& e, const 
     for (int r = 0; r < repeat; ++r) {
       progress(str("search with ", threads, " thread(s), run ", r + 1, "/", repeat));
       denser_samples.seconds.push_back(denser_search(e.denser, w.texts, e.options, threads, lists, nullptr));
-      DENSER_CHECK(same_lists(lists, denser_lists), ErrorCode::kInternal, "denser gave different results on a repeated run");
+      DENSER_CHECK(same_lists(lists, denser_lists), ErrorCode::kInternal,
+                   "denser gave different results on a repeated run");
       xapian_samples.seconds.push_back(xapian_search(e.xapian, w.queries, e.options.k, threads, lists));
-      DENSER_CHECK(same_lists(lists, xapian_lists), ErrorCode::kInternal, "xapian gave different results on a repeated run");
+      DENSER_CHECK(same_lists(lists, xapian_lists), ErrorCode::kInternal,
+                   "xapian gave different results on a repeated run");
     }
     const char* key = threads == 1 ? "threads_1" : "threads_all";
     denser_json["search"][key] = denser_samples.to_json(w.queries.size());
@@ -408,8 +412,11 @@ Json run_benchmark(const Args& args, const std::string& work) {
   const auto wall_start = std::chrono::steady_clock::now();
   Json out;
   out["machine"] = machine_json(threads_all);
-  out["config"] = Json{{"split", args.split}, {"k", args.k},           {"threads", thread_counts},
-                       {"repeat", args.repeat}, {"algorithm", args.algorithm}};
+  out["config"] = Json{{"split", args.split},
+                       {"k", args.k},
+                       {"threads", thread_counts},
+                       {"repeat", args.repeat},
+                       {"algorithm", args.algorithm}};
   const Workload w = load_workload(args);
   out["collection"] = Json{{"name", w.name},
                            {"dir", args.collection},
@@ -451,7 +458,8 @@ std::string make_work_dir(const Args& args, bool& remove_after) {
     return args.work;
   }
   std::string templ = (fs::temp_directory_path() / "bench-bm25-XXXXXX").string();
-  DENSER_CHECK(::mkdtemp(templ.data()) != nullptr, ErrorCode::kUnavailable, "cannot create a temporary directory ", templ);
+  DENSER_CHECK(::mkdtemp(templ.data()) != nullptr, ErrorCode::kUnavailable, "cannot create a temporary directory ",
+               templ);
   return templ;
 }
 
@@ -480,10 +488,10 @@ int run_main(const Args& args) {
 
 int main(int argc, char** argv) {
   denser::bench::Args args;
-  CLI::App app{"BM25 benchmark: denser against Xapian (build time, index size, queries/s, effectiveness); "
-               "prints JSON"};
-  app.add_option("--collection", args.collection, "Collection directory (BEIR, MS MARCO or SMART layout)")
-      ->required();
+  CLI::App app{
+      "BM25 benchmark: denser against Xapian (build time, index size, queries/s, effectiveness); "
+      "prints JSON"};
+  app.add_option("--collection", args.collection, "Collection directory (BEIR, MS MARCO or SMART layout)")->required();
   app.add_option("--split", args.split, "Query split to run and evaluate")->capture_default_str();
   app.add_option("--k", args.k, "Results per query, for both engines")->capture_default_str();
   app.add_option("--threads", args.threads, "Threads of the all-threads runs and build (0 = all cores)")

@@ -61,7 +61,8 @@ nlohmann::json run(const Args& args) {
   const auto index = denser::VectorIndex::open(args.index);
   index->check_fingerprint(encoder->fingerprint());
   const std::vector<denser::Query> queries = denser::Collection::open(args.collection).queries(args.split);
-  DENSER_CHECK(!queries.empty(), denser::ErrorCode::kNotFound, "no judged queries in split ", args.split, " of ", args.collection);
+  DENSER_CHECK(!queries.empty(), denser::ErrorCode::kNotFound, "no judged queries in split ", args.split, " of ",
+               args.collection);
   const denser::VectorSearchParams params{args.ef_search, args.nprobe};
   std::vector<float> q(static_cast<size_t>(encoder->dim()));
   std::vector<double> total_ms, encode_ms, search_ms;
@@ -72,7 +73,8 @@ nlohmann::json run(const Args& args) {
     const auto t1 = std::chrono::steady_clock::now();
     const auto hits = index->search(1, q, args.k, params, 1);
     const auto t2 = std::chrono::steady_clock::now();
-    DENSER_CHECK(!hits.hits[0].empty(), denser::ErrorCode::kInternal, "no hits for query ", queries[i % queries.size()].id);
+    DENSER_CHECK(!hits.hits[0].empty(), denser::ErrorCode::kInternal, "no hits for query ",
+                 queries[i % queries.size()].id);
     if (i < args.warmup) continue;
     encode_ms.push_back(ms_between(t0, t1));
     search_ms.push_back(ms_between(t1, t2));

@@ -73,8 +73,8 @@ struct TrainBatch {
 
 /// Tokenizes all texts, orders them by length (as Encoder::encode_documents does, so little
 /// of each batch is padding) and cuts batches trimmed to their longest row.
-std::vector<Padded> encode_batches(const TransformerEncoder& enc, const std::vector<std::string>& texts,
-                                   int max_length, int batch) {
+std::vector<Padded> encode_batches(const TransformerEncoder& enc, const std::vector<std::string>& texts, int max_length,
+                                   int batch) {
   std::vector<std::string_view> views(texts.begin(), texts.end());
   auto all = enc.tokenize(views, static_cast<size_t>(max_length));
   torch::Tensor lengths = all.attention_mask.sum(1).contiguous();
@@ -137,14 +137,19 @@ nlohmann::json rows(const torch::Tensor& t) {
 
 void write_request(const std::string& path, const Args& args, const std::vector<Padded>& encode,
                    const std::vector<TrainBatch>& train) {
-  nlohmann::json j = {{"threads", args.threads}, {"lr", args.lr}, {"weight_decay", args.weight_decay},
-                      {"warmup_steps", args.warmup_steps}, {"repeats", args.repeats}};
+  nlohmann::json j = {{"threads", args.threads},
+                      {"lr", args.lr},
+                      {"weight_decay", args.weight_decay},
+                      {"warmup_steps", args.warmup_steps},
+                      {"repeats", args.repeats}};
   j["encode"] = nlohmann::json::array();
   for (auto& b : encode) j["encode"].push_back({{"ids", rows(b.ids)}, {"mask", rows(b.mask)}});
   j["train"] = nlohmann::json::array();
   for (auto& b : train)
-    j["train"].push_back({{"q_ids", rows(b.queries.ids)}, {"q_mask", rows(b.queries.mask)},
-                          {"d_ids", rows(b.documents.ids)}, {"d_mask", rows(b.documents.mask)}});
+    j["train"].push_back({{"q_ids", rows(b.queries.ids)},
+                          {"q_mask", rows(b.queries.mask)},
+                          {"d_ids", rows(b.documents.ids)},
+                          {"d_mask", rows(b.documents.mask)}});
   denser::write_file_atomic(path, j.dump());
 }
 
@@ -153,9 +158,9 @@ torch::Tensor forward(TransformerEncoder& enc, const Padded& b, bool query) {
 }
 
 struct EncodeResult {
-  torch::Tensor first;  // the first batch's embeddings
+  torch::Tensor first;                   // the first batch's embeddings
   double cold_seconds = 0, seconds = 0;  // first pass (shape-specific set-up included), best later pass
-  std::vector<double> passes;             // every pass, first included
+  std::vector<double> passes;            // every pass, first included
   size_t docs = 0;
 };
 
@@ -176,8 +181,10 @@ EncodeResult denser_encode(TransformerEncoder& enc, const std::vector<Padded>& b
     }
     double t = seconds_since(start);
     r.passes.push_back(t);
-    if (pass == 0) r.cold_seconds = t;
-    else if (pass == 1 || t < r.seconds) r.seconds = t;
+    if (pass == 0)
+      r.cold_seconds = t;
+    else if (pass == 1 || t < r.seconds)
+      r.seconds = t;
   }
   return r;
 }
@@ -197,7 +204,7 @@ double train_step(TransformerEncoder& enc, torch::optim::AdamW& opt, const Train
 }
 
 struct TrainResult {
-  std::vector<double> check;  // loss before and after one step without dropout
+  std::vector<double> check;              // loss before and after one step without dropout
   double mean_step = 0, median_step = 0;  // seconds
 };
 
@@ -236,7 +243,8 @@ nlohmann::json run_peer(const Args& args, const std::string& model_dir, const st
   std::string env = args.peer_tuned_malloc ? "MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 " : "";
   // OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit.
   env += "OPENBLAS_NUM_THREADS=" + std::to_string(args.threads) + " ";
-  std::string cmd = env + "'" + args.python + "' '" + args.peer + "' '" + model_dir + "' '" + request + "' '" + embeddings + "'";
+  std::string cmd =
+      env + "'" + args.python + "' '" + args.peer + "' '" + model_dir + "' '" + request + "' '" + embeddings + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
   DENSER_CHECK(pipe, denser::ErrorCode::kUnavailable, "cannot start the Python peer: ", cmd);
   std::string text;
@@ -249,8 +257,8 @@ nlohmann::json run_peer(const Args& args, const std::string& model_dir, const st
 
 double max_abs_diff(const torch::Tensor& mine, const std::string& peer_file) {
   std::string raw = denser::read_file(peer_file);
-  DENSER_CHECK(raw.size() == static_cast<size_t>(mine.numel()) * sizeof(float), denser::ErrorCode::kCorrupt, peer_file, ": ", raw.size(),
-               " bytes, expected ", mine.numel(), " float32 values");
+  DENSER_CHECK(raw.size() == static_cast<size_t>(mine.numel()) * sizeof(float), denser::ErrorCode::kCorrupt, peer_file,
+               ": ", raw.size(), " bytes, expected ", mine.numel(), " float32 values");
   std::vector<float> theirs(static_cast<size_t>(mine.numel()));
   std::memcpy(theirs.data(), raw.data(), raw.size());
   torch::Tensor t = torch::from_blob(theirs.data(), mine.sizes(), torch::kFloat32);
@@ -303,12 +311,18 @@ nlohmann::json encode_report(const EncodeResult& mine, const nlohmann::json& pee
   double denser_median = docs / median({mine.passes.begin() + 1, mine.passes.end()});
   double python_median = docs / median({theirs.begin() + 1, theirs.end()});
   double denser_cold = docs / mine.cold_seconds, python_cold = docs / theirs[0];
-  return {{"denser_docs_per_s", denser_best}, {"python_docs_per_s", python_best},
-          {"ratio", denser_best / python_best}, {"denser_median_docs_per_s", denser_median},
-          {"python_median_docs_per_s", python_median}, {"median_ratio", denser_median / python_median},
-          {"denser_first_pass_docs_per_s", denser_cold}, {"python_first_pass_docs_per_s", python_cold},
-          {"first_pass_ratio", denser_cold / python_cold}, {"denser_end_to_end_docs_per_s", end_to_end},
-          {"denser_pass_seconds", mine.passes}, {"python_pass_seconds", theirs}};
+  return {{"denser_docs_per_s", denser_best},
+          {"python_docs_per_s", python_best},
+          {"ratio", denser_best / python_best},
+          {"denser_median_docs_per_s", denser_median},
+          {"python_median_docs_per_s", python_median},
+          {"median_ratio", denser_median / python_median},
+          {"denser_first_pass_docs_per_s", denser_cold},
+          {"python_first_pass_docs_per_s", python_cold},
+          {"first_pass_ratio", denser_cold / python_cold},
+          {"denser_end_to_end_docs_per_s", end_to_end},
+          {"denser_pass_seconds", mine.passes},
+          {"python_pass_seconds", theirs}};
 }
 
 nlohmann::json run(const Args& args) {
@@ -337,31 +351,42 @@ nlohmann::json run(const Args& args) {
   nlohmann::json peer = run_peer(args, work + "/model", work + "/batches.json", work + "/peer_first_batch.f32");
 
   double diff = max_abs_diff(mine.first, work + "/peer_first_batch.f32");
-  DENSER_CHECK(diff <= args.tolerance, denser::ErrorCode::kInternal, "denser and PyTorch embeddings differ by ", diff, " on the first batch");
+  DENSER_CHECK(diff <= args.tolerance, denser::ErrorCode::kInternal, "denser and PyTorch embeddings differ by ", diff,
+               " on the first batch");
   std::vector<double> peer_check = peer["check_losses"];
   for (size_t i = 0; i < 2; ++i)
-    DENSER_CHECK(std::abs(peer_check[i] - mine_train.check[i]) <= 1e-3, denser::ErrorCode::kInternal, "check loss ", i, " differs: denser ",
-                 mine_train.check[i], " PyTorch ", peer_check[i]);
+    DENSER_CHECK(std::abs(peer_check[i] - mine_train.check[i]) <= 1e-3, denser::ErrorCode::kInternal, "check loss ", i,
+                 " differs: denser ", mine_train.check[i], " PyTorch ", peer_check[i]);
 
   nlohmann::json m = machine();
   m["loadavg_before"] = load_before;
-  return {{"config", {{"preset", args.preset}, {"threads", args.threads}, {"batch", args.batch},
-                      {"max_length", args.max_length}, {"query_max_length", args.query_max_length},
-                      {"docs", texts.size()}, {"train_steps", args.steps}, {"warmup_steps", args.warmup_steps},
-                      {"encode_repeats", args.repeats}, {"timing", "encode: best timed pass; train: median step"}}},
+  return {{"config",
+           {{"preset", args.preset},
+            {"threads", args.threads},
+            {"batch", args.batch},
+            {"max_length", args.max_length},
+            {"query_max_length", args.query_max_length},
+            {"docs", texts.size()},
+            {"train_steps", args.steps},
+            {"warmup_steps", args.warmup_steps},
+            {"encode_repeats", args.repeats},
+            {"timing", "encode: best timed pass; train: median step"}}},
           {"encode", encode_report(mine, peer, end_to_end)},
-          {"train", {{"denser_s_per_step", mine_train.median_step}, {"python_s_per_step", peer["train_median_step"]},
-                     {"ratio", peer["train_median_step"].get<double>() / mine_train.median_step},
-                     {"denser_mean_s_per_step", mine_train.mean_step},
-                     {"python_mean_s_per_step", peer["train_mean_step"]}}},
-          {"checks", {{"first_batch_max_abs_diff", diff}, {"denser_losses", mine_train.check},
-                      {"python_losses", peer_check}}},
-          {"engines", {{"denser", args.no_onednn ? "libtorch C++, plain libtorch throughout"
-                                                 : "libtorch C++; inference matmuls through oneDNN, training on plain libtorch"},
-                       {"python", "torch " + peer["torch_version"].get<std::string>() + ", default CPU path"},
-                       {"denser_malloc", args.tuned_malloc ? "tuned (no mmap blocks, 1 GiB trim threshold)" : "glibc defaults"},
-                       {"python_malloc", args.peer_tuned_malloc ? "tuned through MALLOC_MMAP_MAX_/MALLOC_TRIM_THRESHOLD_"
-                                                                : "glibc defaults"}}},
+          {"train",
+           {{"denser_s_per_step", mine_train.median_step},
+            {"python_s_per_step", peer["train_median_step"]},
+            {"ratio", peer["train_median_step"].get<double>() / mine_train.median_step},
+            {"denser_mean_s_per_step", mine_train.mean_step},
+            {"python_mean_s_per_step", peer["train_mean_step"]}}},
+          {"checks",
+           {{"first_batch_max_abs_diff", diff}, {"denser_losses", mine_train.check}, {"python_losses", peer_check}}},
+          {"engines",
+           {{"denser", args.no_onednn ? "libtorch C++, plain libtorch throughout"
+                                      : "libtorch C++; inference matmuls through oneDNN, training on plain libtorch"},
+            {"python", "torch " + peer["torch_version"].get<std::string>() + ", default CPU path"},
+            {"denser_malloc", args.tuned_malloc ? "tuned (no mmap blocks, 1 GiB trim threshold)" : "glibc defaults"},
+            {"python_malloc",
+             args.peer_tuned_malloc ? "tuned through MALLOC_MMAP_MAX_/MALLOC_TRIM_THRESHOLD_" : "glibc defaults"}}},
           {"machine", m}};
 }
 
@@ -385,7 +410,8 @@ int main(int argc, char** argv) {
   app.add_option("--shared", args.shared, "The shared directory (datasets/scifact, vocab/bert-base-uncased)");
   app.add_option("--python", args.python, "Python interpreter that has torch");
   app.add_option("--peer", args.peer, "Path of bench/python/bert_peer.py");
-  app.add_option("--work-dir", args.work_dir, "Where the model and batches go (default /tmp/denser-bench-encoder-PRESET)");
+  app.add_option("--work-dir", args.work_dir,
+                 "Where the model and batches go (default /tmp/denser-bench-encoder-PRESET)");
   app.add_option("--tolerance", args.tolerance, "Largest allowed embedding difference on the first batch");
   app.add_flag("--peer-tuned-malloc", args.peer_tuned_malloc,
                "Run the Python peer with denser's malloc settings (glibc environment variables)");
@@ -393,7 +419,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (args.no_onednn) denser::encode_internal::set_use_onednn(false);
   try {
-    DENSER_CHECK(args.batch > 0 && args.docs > 0 && args.steps > 0 && args.threads > 0 && args.repeats > 0, denser::ErrorCode::kInvalidArgument,
+    DENSER_CHECK(args.batch > 0 && args.docs > 0 && args.steps > 0 && args.threads > 0 && args.repeats > 0,
+                 denser::ErrorCode::kInvalidArgument,
                  "--batch, --docs, --steps, --repeats and --threads must be positive");
     std::printf("%s\n", run(args).dump().c_str());
   } catch (const std::exception& e) {

@@ -142,7 +142,8 @@ nlohmann::json run(const Args& args) {
     if (end == std::string::npos) end = args.precision.size();
     precisions.push_back(args.precision.substr(start, end - start));
   }
-  DENSER_CHECK(!precisions.empty() && precisions[0] == "fp32", denser::ErrorCode::kInvalidArgument, "--precision must start with fp32 (the reference)");
+  DENSER_CHECK(!precisions.empty() && precisions[0] == "fp32", denser::ErrorCode::kInvalidArgument,
+               "--precision must start with fp32 (the reference)");
   const double flops = encoder_flops(config, lengths);
   nlohmann::json mine;
   std::vector<float> ours;
@@ -181,9 +182,10 @@ nlohmann::json run(const Args& args) {
     if (end == std::string::npos) end = args.backends.size();
     backends.push_back(args.backends.substr(start, end - start));
   }
-  const nlohmann::json request = {{"model", model_dir},       {"texts", texts_path},    {"batch_size", args.batch},
-                                  {"threads", args.threads},  {"max_length", args.max_length},
-                                  {"backends", backends},     {"work_dir", args.work_dir}, {"repeats", args.repeats}};
+  const nlohmann::json request = {
+      {"model", model_dir},        {"texts", texts_path},           {"batch_size", args.batch},
+      {"threads", args.threads},   {"max_length", args.max_length}, {"backends", backends},
+      {"work_dir", args.work_dir}, {"repeats", args.repeats}};
   const std::string request_path = args.work_dir + "/request.json";
   denser::write_file_atomic(request_path, request.dump());
   const std::string cmd = "'" + args.python + "' '" + args.peer + "' '" + request_path + "'";
@@ -196,15 +198,9 @@ nlohmann::json run(const Args& args) {
   const nlohmann::json peer = nlohmann::json::parse(out);
 
   nlohmann::json report = {
-      {"model", args.model},
-      {"collection", args.collection},
-      {"docs", texts.size()},
-      {"tokens", tokens},
-      {"max_length", args.max_length},
-      {"batch", args.batch},
-      {"threads", args.threads},
-      {"gemm_gflops_reachable_fp32", peak},
-      {"gemm_gflops_fp32", gemm},
+      {"model", args.model},     {"collection", args.collection},      {"docs", texts.size()},
+      {"tokens", tokens},        {"max_length", args.max_length},      {"batch", args.batch},
+      {"threads", args.threads}, {"gemm_gflops_reachable_fp32", peak}, {"gemm_gflops_fp32", gemm},
       {"denser", mine},
   };
   for (auto& [precision, r] : report["denser"].items())
@@ -224,7 +220,8 @@ nlohmann::json run(const Args& args) {
     for (const auto& [precision, r2] : mine.items())
       report["peers"][name]["denser_" + precision + "_speedup"] = peer_best / r2["best_seconds"].get<double>();
     if (name != "onnx-int8")
-      DENSER_CHECK(cosine >= args.min_cosine, denser::ErrorCode::kInternal, "peer ", name, " disagrees with denser: lowest cosine ", cosine);
+      DENSER_CHECK(cosine >= args.min_cosine, denser::ErrorCode::kInternal, "peer ", name,
+                   " disagrees with denser: lowest cosine ", cosine);
   }
   return report;
 }
@@ -242,7 +239,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch", args.batch, "Documents per forward pass")->capture_default_str();
   app.add_option("--threads", args.threads, "Threads, both sides")->capture_default_str();
   app.add_option("--repeats", args.repeats, "Timed passes after one warm-up (best is reported)")->capture_default_str();
-  app.add_option("--precision", args.precision, "denser's precisions, comma-separated, fp32 first")->capture_default_str();
+  app.add_option("--precision", args.precision, "denser's precisions, comma-separated, fp32 first")
+      ->capture_default_str();
   app.add_option("--python", args.python, "Python of the oracle venv")->capture_default_str();
   app.add_option("--peer", args.peer, "The peer script")->capture_default_str();
   app.add_option("--backends", args.backends, "Peers: st, onnx, onnx-int8 (comma-separated)")->capture_default_str();

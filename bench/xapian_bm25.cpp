@@ -20,10 +20,10 @@ Xapian::BM25Weight bm25_weight() { return Xapian::BM25Weight(0.9, 0.0, 1.0, 0.4,
 
 // The same 33 English stopwords Lucene's EnglishAnalyzer drops, so both engines see the
 // same query terms.
-const char* const kStopwords[] = {"a",    "an",    "and",  "are",   "as",   "at",    "be",   "but",  "by",
-                                  "for",  "if",    "in",   "into",  "is",   "it",    "no",   "not",  "of",
-                                  "on",   "or",    "such", "that",  "the",  "their", "then", "there", "these",
-                                  "they", "this",  "to",   "was",   "will", "with"};
+const char* const kStopwords[] = {"a",    "an",   "and",  "are",  "as",   "at",    "be",   "but",   "by",
+                                  "for",  "if",   "in",   "into", "is",   "it",    "no",   "not",   "of",
+                                  "on",   "or",   "such", "that", "the",  "their", "then", "there", "these",
+                                  "they", "this", "to",   "was",  "will", "with"};
 
 // Xapian::Error is not a std::exception: turn it into denser::Error so that callers (and
 // the program's main) handle one error type.

@@ -31,7 +31,8 @@ inline const bool kQuietLogs = (set_log_level(LogLevel::kError), true);
 inline const std::string& scratch_dir() {
   static const std::string* dir = [] {
     const char* base = std::getenv("TMPDIR");
-    auto* d = new std::string(std::string(base && *base ? base : "/tmp") + "/denser-fuzz-" + std::to_string(::getpid()));
+    auto* d =
+        new std::string(std::string(base && *base ? base : "/tmp") + "/denser-fuzz-" + std::to_string(::getpid()));
     std::filesystem::create_directories(*d);
     std::atexit([] {
       std::error_code ec;
@@ -96,8 +97,7 @@ void read_all(Open&& open, const std::string& path, More&&... more) {
     expect_success_or_error([&] {
       auto reader = open(path, options);
       Document doc;
-      while (reader->next(doc)) {
-      }
+      while (reader->next(doc)) {}
     });
     (expect_success_or_error([&] { more(path, options, nullptr); }), ...);
   }

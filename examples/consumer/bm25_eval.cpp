@@ -31,8 +31,7 @@ int main() {
 
     const denser::EvalResult result =
         denser::evaluate(qrels, run, denser::MeasureSet::parse({"ndcg_cut.10", "recip_rank"}));
-    std::printf("denser %s: %llu documents\n%s", denser::kVersion,
-                static_cast<unsigned long long>(index.num_docs()),
+    std::printf("denser %s: %llu documents\n%s", denser::kVersion, static_cast<unsigned long long>(index.num_docs()),
                 denser::format_trec_eval(result, false).c_str());
     return 0;
   } catch (const denser::Error& e) {

@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& capabilities : caps) {
     std::vector<std::string> queries;
     try {
-      RetrievalOptions options = serve_internal::parse_search_body(fuzz::as_text(data, size), limits, defaults,
-                                                                   capabilities, queries);
+      RetrievalOptions options =
+          serve_internal::parse_search_body(fuzz::as_text(data, size), limits, defaults, capabilities, queries);
       if (queries.empty() || queries.size() > limits.max_batch || options.k == 0 || options.k > limits.max_k)
         std::abort();  // accepted, but outside what the parser promises
     } catch (const Error& e) {

@@ -23,7 +23,8 @@ void print_debian_summary(const DebianPackagesOptions& options, const DebianPack
               static_cast<unsigned long long>(c.num_without_description),
               static_cast<unsigned long long>(s.num_skipped_malformed));
   if (c.num_documents_before_sampling != c.num_documents)
-    std::printf("documents: %llu, a sample of %llu (--max-documents)\n", static_cast<unsigned long long>(c.num_documents),
+    std::printf("documents: %llu, a sample of %llu (--max-documents)\n",
+                static_cast<unsigned long long>(c.num_documents),
                 static_cast<unsigned long long>(c.num_documents_before_sampling));
   else
     std::printf("documents: %llu\n", static_cast<unsigned long long>(c.num_documents));
@@ -35,10 +36,10 @@ void print_debian_summary(const DebianPackagesOptions& options, const DebianPack
 
 void add_debian_packages(CLI::App& data) {
   auto options = std::make_shared<DebianPackagesOptions>();
-  CLI::App* cmd = data.add_subcommand(
-      "debian-packages",
-      "Build a BEIR-layout collection from apt's English package descriptions: queries are package "
-      "synopses, documents their long descriptions");
+  CLI::App* cmd =
+      data.add_subcommand("debian-packages",
+                          "Build a BEIR-layout collection from apt's English package descriptions: queries are package "
+                          "synopses, documents their long descriptions");
   cmd->add_option("--out", options->out_dir, "Output directory (created when missing; files replaced atomically)")
       ->required();
   cmd->add_option("--seed", options->split.seed, "Seed of the train/dev/test split (std::mt19937_64)")
@@ -82,8 +83,9 @@ void print_stats(const StatsArgs& args) {
                 queries.size(), qrels.num_queries(), qrels.num_judgments(), relevant);
     skipped += query_stats.num_skipped + qrels_stats.num_skipped;
   }
-  if (args.lenient) std::printf("skipped (lenient): %llu malformed query or judgment records\n",
-                                static_cast<unsigned long long>(skipped));
+  if (args.lenient)
+    std::printf("skipped (lenient): %llu malformed query or judgment records\n",
+                static_cast<unsigned long long>(skipped));
 }
 
 void add_stats(CLI::App& data) {

@@ -105,8 +105,7 @@ TrainOptions demo_training_options() {
 
 // Encodes the collection's corpus with `encoder` (bf16 documents: within 0.0003 nDCG@10 of
 // fp32, docs/benchmarks.md) into OUT_PREFIX.emb and an exact inner-product index, OUT_PREFIX.flat.
-void build_dense_index(Encoder& encoder, const Collection& collection, const std::string& out_prefix,
-                       int threads) {
+void build_dense_index(Encoder& encoder, const Collection& collection, const std::string& out_prefix, int threads) {
   const auto t = Clock::now();
   encoder.set_precision("bf16");
   auto reader = collection.documents();
@@ -158,8 +157,11 @@ void print_step(std::string_view json_line) {
 // Where the demo writes each of its products, under --out.
 struct DemoPaths {
   explicit DemoPaths(const std::string& out)
-      : collection(out + "/debian-sample"), bm25(out + "/debian.bm25"), zero_shot(out + "/debian-zero-shot"),
-        model(out + "/debian-ance"), index(model + ".flat") {}
+      : collection(out + "/debian-sample"),
+        bm25(out + "/debian.bm25"),
+        zero_shot(out + "/debian-zero-shot"),
+        model(out + "/debian-ance"),
+        index(model + ".flat") {}
   std::string collection, bm25, zero_shot, model, index;
 };
 
@@ -189,9 +191,10 @@ void prepare_collection(const DemoArgs& args, const std::string& dir) {
   const DebianPackagesSummary s = make_debian_packages_collection(options);
   std::printf("wrote %s: %llu documents", dir.c_str(), static_cast<unsigned long long>(s.counts.num_documents));
   if (s.counts.num_documents != s.counts.num_documents_before_sampling)
-    std::printf(" (a sample of the %llu: every document a dev or test query judges, then random ones;"
-                " --max-documents 0 takes all)",
-                static_cast<unsigned long long>(s.counts.num_documents_before_sampling));
+    std::printf(
+        " (a sample of the %llu: every document a dev or test query judges, then random ones;"
+        " --max-documents 0 takes all)",
+        static_cast<unsigned long long>(s.counts.num_documents_before_sampling));
   std::printf("\n%llu train / %llu dev / %llu test queries\n",
               static_cast<unsigned long long>(s.counts.num_queries.at("train")),
               static_cast<unsigned long long>(s.counts.num_queries.at("dev")),
@@ -291,8 +294,10 @@ void print_evaluation(const Collection& collection, size_t num_queries, const Qr
   std::printf("%zu test queries over %llu documents\n", num_queries,
               static_cast<unsigned long long>(collection.num_documents()));
   print_table(rows, mrr10);
-  std::printf("(hybrid: BM25 and dense scores min-max normalized and mixed; alpha, the dense weight, chosen on the\n"
-              " dev queries: nDCG@10 %.4f there)\n", runs.alpha_dev_ndcg);
+  std::printf(
+      "(hybrid: BM25 and dense scores min-max normalized and mixed; alpha, the dense weight, chosen on the\n"
+      " dev queries: nDCG@10 %.4f there)\n",
+      runs.alpha_dev_ndcg);
 }
 
 void print_next_steps(const DemoPaths& paths, double alpha) {
@@ -303,10 +308,12 @@ void print_next_steps(const DemoPaths& paths, double alpha) {
   std::printf("  denser search --model %s --index %s --collection %s --query \"fast json parser for C++\"\n", model,
               index, collection);
   std::printf("  denser bm25 query --index %s --collection %s \"fast json parser for C++\"\n", bm25, collection);
-  std::printf("  denser search --model %s --index %s --bm25 %s --fusion linear --alpha %.1f --collection %s --query \"fast json parser for C++\"\n",
-              model, index, bm25, alpha, collection);
-  std::printf("  denser serve --model %s --index %s --bm25 %s --collection %s --train-log %s/training/log.jsonl\n", model,
-              index, bm25, collection, model);
+  std::printf(
+      "  denser search --model %s --index %s --bm25 %s --fusion linear --alpha %.1f --collection %s --query \"fast "
+      "json parser for C++\"\n",
+      model, index, bm25, alpha, collection);
+  std::printf("  denser serve --model %s --index %s --bm25 %s --collection %s --train-log %s/training/log.jsonl\n",
+              model, index, bm25, collection, model);
   std::printf("    (then open http://127.0.0.1:8080/ for the search page and the training curves)\n");
   std::printf("  training log (loss, refreshes, dev MRR@10): %s/training/log.jsonl\n", model);
 }
@@ -346,7 +353,8 @@ void run_demo(const DemoArgs& args) {
 void register_demo_command(CLI::App& app) {
   auto args = std::make_shared<DemoArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "demo", "The main job: Debian package collection, BM25, the pretrained MiniLM zero-shot, its ANCE fine-tuning, "
+      "demo",
+      "The main job: Debian package collection, BM25, the pretrained MiniLM zero-shot, its ANCE fine-tuning, "
       "hybrid, evaluation table");
   cmd->add_option("--out", args->out, "Working directory")->capture_default_str();
   cmd->add_option("--config", args->config, "JSON training options applied over the demo's");

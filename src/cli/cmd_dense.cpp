@@ -58,7 +58,8 @@ std::vector<std::string> stand_in_vocab(const SubwordTokenizer& tok) {
   size_t next = 0;
   for (const char* special : {"[UNK]", "[CLS]", "[SEP]"}) {
     while (next < n && vocab[next] == "[PAD]") ++next;
-    DENSER_CHECK(next < n, ErrorCode::kInvalidArgument, "model init: the tokenizer's vocabulary is too small (", n, " ids)");
+    DENSER_CHECK(next < n, ErrorCode::kInvalidArgument, "model init: the tokenizer's vocabulary is too small (", n,
+                 " ids)");
     vocab[next++] = special;
   }
   return vocab;
@@ -72,8 +73,10 @@ uint64_t count_parameters(const std::string& dir) {
 }
 
 void run_init(const InitArgs& args) {
-  DENSER_CHECK(args.vocab.empty() != args.tokenizer_dir.empty(), ErrorCode::kInvalidArgument, "model init: give exactly one of --vocab and --tokenizer-dir");
-  DENSER_CHECK(args.dim == 0 || args.ance_head, ErrorCode::kInvalidArgument, "model init: --dim sets the ANCE head's output; add --ance-head");
+  DENSER_CHECK(args.vocab.empty() != args.tokenizer_dir.empty(), ErrorCode::kInvalidArgument,
+               "model init: give exactly one of --vocab and --tokenizer-dir");
+  DENSER_CHECK(args.dim == 0 || args.ance_head, ErrorCode::kInvalidArgument,
+               "model init: --dim sets the ANCE head's output; add --ance-head");
   std::unique_ptr<SubwordTokenizer> bpe;
   std::vector<std::string> vocab;
   if (!args.vocab.empty()) {
@@ -172,22 +175,24 @@ void run_encode(const EncodeArgs& args) {
   std::printf("encoded %llu documents into %s (dim %d, %s) in %.2f s (%.1f docs/s)\n",
               static_cast<unsigned long long>(stats.documents), args.out.c_str(), encoder->dim(),
               args.fp16 ? "f16" : "f32", stats.seconds, stats.docs_per_second);
-  std::printf("model fingerprint: %s (similarity %s)\n", encoder->fingerprint().c_str(),
-              encoder->similarity().c_str());
+  std::printf("model fingerprint: %s (similarity %s)\n", encoder->fingerprint().c_str(), encoder->similarity().c_str());
 }
 
 void register_encode(CLI::App& app) {
   auto args = std::make_shared<EncodeArgs>();
   CLI::App* cmd = app.add_subcommand("encode", "Encode a collection's documents into an embeddings file");
-  cmd->add_option("--model", args->model, "Model directory (denser, Hugging Face or sentence-transformers) or an installed model's name")->required();
+  cmd->add_option("--model", args->model,
+                  "Model directory (denser, Hugging Face or sentence-transformers) or an installed model's name")
+      ->required();
   cmd->add_option("--collection", args->collection, "Collection directory (BEIR, MS MARCO or SMART layout)")
       ->required();
   cmd->add_option("--out", args->out, "Embeddings file to write (replaced atomically)")->required();
   cmd->add_option("--batch-size", args->batch_size, "Documents per forward pass")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Intra-op threads of the encoder (0 = all cores)")
-      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Intra-op threads of the encoder (0 = all cores)")->capture_default_str();
   cmd->add_flag("--fp16", args->fp16, "Store the vectors as float16 (half the size)");
-  cmd->add_option("--max-length", args->max_length, "Subword tokens per document, special tokens included (0 = the model's own: max_seq_length, else 512)")
+  cmd->add_option(
+         "--max-length", args->max_length,
+         "Subword tokens per document, special tokens included (0 = the model's own: max_seq_length, else 512)")
       ->capture_default_str();
   cmd->add_option("--device", args->device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))

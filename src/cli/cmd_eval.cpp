@@ -46,8 +46,8 @@ void run_eval(const EvalArgs& args) {
   Run run = read_trec_run(args.run_path, read_options);
 
   EvalResult result = evaluate(qrels, run, measures, options);
-  DENSER_CHECK(result.num_queries() > 0, ErrorCode::kInvalidArgument, "no query is both in the run ", args.run_path, " (",
-               run.results.size(), " queries) and in the qrels ", qrels_name, " (", qrels.num_queries(),
+  DENSER_CHECK(result.num_queries() > 0, ErrorCode::kInvalidArgument, "no query is both in the run ", args.run_path,
+               " (", run.results.size(), " queries) and in the qrels ", qrels_name, " (", qrels.num_queries(),
                " queries); expected query ids in common");
   if (result.num_qrels_only_queries > 0)
     DENSER_LOG_WARN("judged queries without results in ", args.run_path, ": ", result.num_qrels_only_queries,
@@ -64,8 +64,8 @@ void run_eval(const EvalArgs& args) {
 
 void register_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "eval", "Evaluate a TREC run against relevance judgments; prints what trec_eval prints");
+  CLI::App* cmd =
+      app.add_subcommand("eval", "Evaluate a TREC run against relevance judgments; prints what trec_eval prints");
   auto* qrels = cmd->add_option("--qrels", args->qrels_path,
                                 "Relevance judgments: TREC \"qid iter docid grade\" or BEIR TSV with a "
                                 "\"query-id corpus-id score\" header");

@@ -53,8 +53,8 @@ std::unique_ptr<VectorIndex> build_index(const DenseArgs& args, const Embeddings
   options.model_fingerprint = emb.header().model_fingerprint;
   std::unique_ptr<VectorIndex> index = VectorIndex::create(options);
   if (index->needs_training()) {
-    DENSER_CHECK(args.train_sample > 0, ErrorCode::kInvalidArgument, "--train-sample must be positive: index '", args.factory,
-                 "' needs training");
+    DENSER_CHECK(args.train_sample > 0, ErrorCode::kInvalidArgument, "--train-sample must be positive: index '",
+                 args.factory, "' needs training");
     // Every shard trains on the same sample of the whole file, so their quantizers agree.
     uint64_t n = 0;
     const std::vector<float> sample = training_sample(emb, args.train_sample, n);
@@ -78,8 +78,8 @@ void run_dense(const DenseArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   const Embeddings emb = Embeddings::open(args.embeddings);
   const uint64_t total = emb.num_rows();
-  DENSER_CHECK(args.shards >= 1 && static_cast<uint64_t>(args.shards) <= std::max<uint64_t>(total, 1), ErrorCode::kInvalidArgument,
-               "--shards must lie in [1, ", total, "] (the number of vectors)");
+  DENSER_CHECK(args.shards >= 1 && static_cast<uint64_t>(args.shards) <= std::max<uint64_t>(total, 1),
+               ErrorCode::kInvalidArgument, "--shards must lie in [1, ", total, "] (the number of vectors)");
   if (args.shards == 1) {
     auto index = build_index(args, emb, 0, total, args.out, "index");
     std::printf("indexed %llu vectors of dim %u with factory '%s' (%s) in %.2f s\n",

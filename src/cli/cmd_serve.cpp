@@ -51,11 +51,11 @@ template <typename Server>
 class StopOnSignal {
  public:
   explicit StopOnSignal(Server& server) {
-    DENSER_CHECK(::pipe2(g_signal_pipe, O_CLOEXEC) == 0, ErrorCode::kUnavailable, "serve: cannot create the signal pipe: ", std::strerror(errno));
+    DENSER_CHECK(::pipe2(g_signal_pipe, O_CLOEXEC) == 0, ErrorCode::kUnavailable,
+                 "serve: cannot create the signal pipe: ", std::strerror(errno));
     watcher_ = std::thread([&server] {
       char byte = 0;
-      while (::read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
-      }
+      while (::read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {}
       server.stop();
     });
     struct sigaction action {};
@@ -78,7 +78,8 @@ class StopOnSignal {
 
  private:
   std::thread watcher_;
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {
+  }, old_term_{};
 };
 
 // The bearer token: --token-file, else $DENSER_SERVE_TOKEN, else none (a token on the
@@ -93,7 +94,8 @@ std::string read_token(const std::string& token_file, const char* env_name) {
     token = env;
   }
   for (char c : token)
-    DENSER_CHECK(c > ' ' && c < 127, ErrorCode::kInvalidArgument, "serve: the bearer token must be printable ASCII without spaces");
+    DENSER_CHECK(c > ' ' && c < 127, ErrorCode::kInvalidArgument,
+                 "serve: the bearer token must be printable ASCII without spaces");
   return token;
 }
 
@@ -131,7 +133,8 @@ void register_serve_shard(CLI::App& app) {
     const int port = server.bind();
     StopOnSignal<ShardServer> stop_on_signal(server);
     std::printf("denser serve-shard: http://%s:%d/  (%llu vectors of %s, model %s)\n", args->host.c_str(), port,
-                static_cast<unsigned long long>(index->num_vectors()), args->index.c_str(), index->fingerprint().c_str());
+                static_cast<unsigned long long>(index->num_vectors()), args->index.c_str(),
+                index->fingerprint().c_str());
     std::fflush(stdout);
     server.serve();
   });
@@ -144,7 +147,8 @@ void register_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve search over HTTP: JSON API, Prometheus metrics and a web page");
   add_retriever_options(cmd, args->retriever, true);
-  cmd->add_option("--collection", args->collection, "Collection directory: titles and snippets in results, GET /doc/{id}");
+  cmd->add_option("--collection", args->collection,
+                  "Collection directory: titles and snippets in results, GET /doc/{id}");
   cmd->add_option("--train-log", args->train_log, "A training log (log.jsonl) for the page's training curves");
   add_listen_options(cmd, args->host, args->port, args->http_threads);
   cmd->add_option("--token-file", args->token_file,

@@ -59,8 +59,8 @@ void add_vocab(CLI::App& app) {
       ->capture_default_str();
   train->add_option("--min-frequency", args->trainer.min_frequency, "Merge only pairs seen this often")
       ->capture_default_str();
-  train->add_option("--limit-alphabet", args->trainer.limit_alphabet,
-                    "Keep this many most frequent characters (0: all)")
+  train
+      ->add_option("--limit-alphabet", args->trainer.limit_alphabet, "Keep this many most frequent characters (0: all)")
       ->capture_default_str();
   train->add_flag("!--no-titles", args->with_titles, "Train on document texts only, without titles");
   train->add_flag("--lenient", args->lenient, "Skip and count malformed documents instead of failing");
@@ -91,7 +91,8 @@ void add_tokenize(CLI::App& app) {
   auto* bm25 = cmd->add_flag("--bm25", args->bm25, "Print the BM25 analyzer's terms instead");
   vocab->excludes(bm25);
   cmd->callback([args] {
-    DENSER_CHECK(args->bm25 || !args->vocab.empty(), ErrorCode::kInvalidArgument, "tokenize needs --vocab FILE (WordPiece) or --bm25");
+    DENSER_CHECK(args->bm25 || !args->vocab.empty(), ErrorCode::kInvalidArgument,
+                 "tokenize needs --vocab FILE (WordPiece) or --bm25");
     run_tokenize(*args);
   });
 }

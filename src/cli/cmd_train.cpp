@@ -52,8 +52,7 @@ TrainOptions resolve(const TrainArgs& args) {
 void register_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train a dual encoder with ANCE (or BM25 / random) negatives");
-  cmd->add_option("--out", args->out, "Model directory to write (checkpoints and log under OUT/training)")
-      ->required();
+  cmd->add_option("--out", args->out, "Model directory to write (checkpoints and log under OUT/training)")->required();
   cmd->add_option("--config", args->config, "JSON file of training options (docs/options.md); flags override it");
   cmd->add_flag("--resume", args->resume, "Continue from the newest checkpoint in OUT");
   // One flag per training option (docs/options.md), --collection among them.

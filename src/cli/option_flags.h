@@ -29,25 +29,29 @@ class OptionFlags {
       if (!spec.domain().empty()) help += " [" + spec.domain() + "]";
       if (spec.type == "boolean") {
         const std::string flag = spec.cli_flag();
-        cmd->add_flag_callback(flag, [this, spec, flag] { given_.emplace_back(spec.name, true); }, help);
-        cmd->add_flag_callback("--no-" + flag.substr(2), [this, spec, flag] { given_.emplace_back(spec.name, false); },
-                               "Turn " + flag + " off");
+        cmd->add_flag_callback(
+            flag, [this, spec, flag] { given_.emplace_back(spec.name, true); }, help);
+        cmd->add_flag_callback(
+            "--no-" + flag.substr(2), [this, spec, flag] { given_.emplace_back(spec.name, false); },
+            "Turn " + flag + " off");
         continue;
       }
       const nlohmann::json& d = values.at(spec.name);
-      help += " (default: " + (spec.default_note.empty() ? (d.is_string() ? d.get<std::string>() : d.dump())
-                                                          : spec.default_note) + ")";
+      help += " (default: " +
+              (spec.default_note.empty() ? (d.is_string() ? d.get<std::string>() : d.dump()) : spec.default_note) + ")";
       const std::string name = spec.name, flag = spec.cli_flag();
       cmd->add_option_function<std::string>(
-          flag,
-          [this, name, flag](const std::string& text) {
-            const OptionSpec& s = *table_.find(name);
-            nlohmann::json value = detail::parse_option_text(s, text, flag);
-            detail::check_option_value(s, value, flag);
-            given_.emplace_back(name, std::move(value));
-          },
-          help)
-          ->type_name(spec.type == "integer" ? "INT" : spec.type == "number" ? "NUMBER" : "TEXT");
+             flag,
+             [this, name, flag](const std::string& text) {
+               const OptionSpec& s = *table_.find(name);
+               nlohmann::json value = detail::parse_option_text(s, text, flag);
+               detail::check_option_value(s, value, flag);
+               given_.emplace_back(name, std::move(value));
+             },
+             help)
+          ->type_name(spec.type == "integer"  ? "INT"
+                      : spec.type == "number" ? "NUMBER"
+                                              : "TEXT");
     }
   }
   OptionFlags(const OptionFlags&) = delete;

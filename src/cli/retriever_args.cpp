@@ -19,14 +19,13 @@ void add_retriever_options(CLI::App* cmd, RetrieverArgs& args, bool with_modes) 
                   "The corpus embeddings file the vector index was built from (document vectors for PRF)");
   cmd->add_option("--threads", args.threads, "Encoder and FAISS threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--batch-size", args.batch_size, "Queries per forward pass")->capture_default_str();
-  cmd->add_option("--max-length", args.max_length, "Subword tokens per query, special tokens included (0 = the model's own: max_seq_length, else 64)")
+  cmd->add_option("--max-length", args.max_length,
+                  "Subword tokens per query, special tokens included (0 = the model's own: max_seq_length, else 64)")
       ->capture_default_str();
   cmd->add_option("--precision", args.precision, "Query encoding's matrix products: fp32 or bf16")
       ->check(CLI::IsMember({"fp32", "bf16"}))
       ->capture_default_str();
-  cmd->add_option("--device", args.device, "cpu or cuda")
-      ->check(CLI::IsMember({"cpu", "cuda"}))
-      ->capture_default_str();
+  cmd->add_option("--device", args.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   if (with_modes)
     args.retrieval = std::make_shared<OptionFlags<RetrievalOptions>>(cmd, retrieval_option_table(), RetrievalOptions{},
                                                                      std::set<std::string>{"k"});
@@ -35,8 +34,10 @@ void add_retriever_options(CLI::App* cmd, RetrieverArgs& args, bool with_modes) 
 std::unique_ptr<Retriever> open_retriever(const RetrieverArgs& args, const std::string& who) {
   DENSER_CHECK(args.model.empty() == args.index.empty(), ErrorCode::kInvalidArgument, who,
                ": --model and --index go together (the dense side needs both)");
-  DENSER_CHECK(!args.index.empty() || !args.bm25.empty(), ErrorCode::kInvalidArgument, who, ": give --model and --index, --bm25, or all three");
-  DENSER_CHECK(args.embeddings.empty() || !args.index.empty(), ErrorCode::kInvalidArgument, who, ": --embeddings (PRF) needs the dense side");
+  DENSER_CHECK(!args.index.empty() || !args.bm25.empty(), ErrorCode::kInvalidArgument, who,
+               ": give --model and --index, --bm25, or all three");
+  DENSER_CHECK(args.embeddings.empty() || !args.index.empty(), ErrorCode::kInvalidArgument, who,
+               ": --embeddings (PRF) needs the dense side");
   DENSER_CHECK(args.batch_size > 0, ErrorCode::kInvalidArgument, who, ": --batch-size must be positive");
   RetrieverParts parts;
   parts.threads = args.threads;

@@ -11,18 +11,20 @@ void print_train_event(std::string_view json_line) {
   if (!j.is_object()) return;
   const std::string event = j.value("event", "");
   if (event == "refresh") {
-    std::printf("refresh  step %6lld  weights of step %lld (staleness %lld)  encode %.1fs index %.1fs mine %.1fs  "
-                "dev MRR@10 %.4f nDCG@10 %.4f  -> %s\n",
-                static_cast<long long>(j.value("step", 0LL)), static_cast<long long>(j.value("snapshot_step", 0LL)),
-                static_cast<long long>(j.value("staleness", 0LL)), j.value("encode_s", 0.0), j.value("index_s", 0.0),
-                j.value("mine_s", 0.0), j.value("dev_mrr10", 0.0), j.value("dev_ndcg10", 0.0),
-                j.value("negatives", "").c_str());
+    std::printf(
+        "refresh  step %6lld  weights of step %lld (staleness %lld)  encode %.1fs index %.1fs mine %.1fs  "
+        "dev MRR@10 %.4f nDCG@10 %.4f  -> %s\n",
+        static_cast<long long>(j.value("step", 0LL)), static_cast<long long>(j.value("snapshot_step", 0LL)),
+        static_cast<long long>(j.value("staleness", 0LL)), j.value("encode_s", 0.0), j.value("index_s", 0.0),
+        j.value("mine_s", 0.0), j.value("dev_mrr10", 0.0), j.value("dev_ndcg10", 0.0),
+        j.value("negatives", "").c_str());
   } else if (event == "resume") {
     std::printf("resumed from %s (step %lld)\n", j.value("checkpoint", "").c_str(),
                 static_cast<long long>(j.value("step", 0LL)));
   } else if (event == "start") {
     std::printf("training on %lld documents, %lld training queries, %lld dev queries\n",
-                static_cast<long long>(j.value("documents", 0LL)), static_cast<long long>(j.value("train_queries", 0LL)),
+                static_cast<long long>(j.value("documents", 0LL)),
+                static_cast<long long>(j.value("train_queries", 0LL)),
                 static_cast<long long>(j.value("dev_queries", 0LL)));
   }
   std::fflush(stdout);

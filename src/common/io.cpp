@@ -49,9 +49,8 @@ uint32_t crc32c(const void* data, size_t n, uint32_t crc) {
     uint64_t word;
     std::memcpy(&word, p, 8);
     word ^= crc;
-    crc = t[7][word & 0xFF] ^ t[6][(word >> 8) & 0xFF] ^ t[5][(word >> 16) & 0xFF] ^
-          t[4][(word >> 24) & 0xFF] ^ t[3][(word >> 32) & 0xFF] ^ t[2][(word >> 40) & 0xFF] ^
-          t[1][(word >> 48) & 0xFF] ^ t[0][word >> 56];
+    crc = t[7][word & 0xFF] ^ t[6][(word >> 8) & 0xFF] ^ t[5][(word >> 16) & 0xFF] ^ t[4][(word >> 24) & 0xFF] ^
+          t[3][(word >> 32) & 0xFF] ^ t[2][(word >> 40) & 0xFF] ^ t[1][(word >> 48) & 0xFF] ^ t[0][word >> 56];
     p += 8;
     n -= 8;
   }
@@ -105,7 +104,8 @@ AtomicFileWriter::~AtomicFileWriter() {
 void AtomicFileWriter::write(const void* data, size_t n) {
   DENSER_CHECK(file_ != nullptr && !committed_, ErrorCode::kInternal, path_, ": write after commit");
   if (n == 0) return;
-  DENSER_CHECK(std::fwrite(data, 1, n, file_) == n, ErrorCode::kUnavailable, tmp_path_, ": write failed: ", errno_text());
+  DENSER_CHECK(std::fwrite(data, 1, n, file_) == n, ErrorCode::kUnavailable, tmp_path_,
+               ": write failed: ", errno_text());
   crc_ = crc32c(data, n, crc_);
   bytes_ += n;
 }
@@ -117,8 +117,8 @@ void AtomicFileWriter::commit() {
   std::FILE* f = file_;
   file_ = nullptr;
   DENSER_CHECK(std::fclose(f) == 0, ErrorCode::kUnavailable, tmp_path_, ": close failed: ", errno_text());
-  DENSER_CHECK(::rename(tmp_path_.c_str(), path_.c_str()) == 0, ErrorCode::kUnavailable, path_, ": cannot rename ", tmp_path_,
-               " into place: ", errno_text());
+  DENSER_CHECK(::rename(tmp_path_.c_str(), path_.c_str()) == 0, ErrorCode::kUnavailable, path_, ": cannot rename ",
+               tmp_path_, " into place: ", errno_text());
   committed_ = true;
   // Make the rename itself durable.
   fsync_directory(std::filesystem::path(path_).parent_path().string());
@@ -206,8 +206,8 @@ bool LineReader::refill() {
     pos_ = 0;
   }
   if (end_ == buffer_.size()) {
-    DENSER_CHECK(buffer_.size() < kMaxLineBytes, ErrorCode::kTooLarge, path_, ":", line_number_ + 1, ": line longer than ",
-                 kMaxLineBytes >> 20, " MiB (not a text record)");
+    DENSER_CHECK(buffer_.size() < kMaxLineBytes, ErrorCode::kTooLarge, path_, ":", line_number_ + 1,
+                 ": line longer than ", kMaxLineBytes >> 20, " MiB (not a text record)");
     buffer_.resize(buffer_.size() * 2);
   }
   size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_);

@@ -58,8 +58,8 @@ void check_option_value(const OptionSpec& spec, const nlohmann::json& value, std
     bad_value(field, "must be " + spec.domain() + ", got " + value.dump());
   }
   if (spec.type == "integer" ? !value.is_number_integer() : !value.is_number())
-    bad_value(field, std::string("must be ") + (spec.type == "integer" ? "an integer" : "a number") + ", got " +
-                         value.dump());
+    bad_value(field,
+              std::string("must be ") + (spec.type == "integer" ? "an integer" : "a number") + ", got " + value.dump());
   const double v = value.get<double>();
   if (!(v >= spec.min && v <= spec.max)) bad_value(field, "must be " + spec.domain() + ", got " + value.dump());
   if (!(v >= spec.type_min && v <= spec.type_max)) bad_value(field, "is out of range: " + value.dump());

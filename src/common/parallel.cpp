@@ -30,8 +30,7 @@ void set_blas_threads(int num_threads) {
   if (get() != want) set(want);
 }
 
-void parallel_for(size_t n, int num_threads, size_t grain,
-                  const std::function<void(size_t, size_t, int)>& fn) {
+void parallel_for(size_t n, int num_threads, size_t grain, const std::function<void(size_t, size_t, int)>& fn) {
   if (n == 0) return;
   if (num_threads <= 0) num_threads = default_num_threads();
   grain = std::max<size_t>(grain, 1);

@@ -36,8 +36,7 @@ template <typename Pred>
 std::vector<std::string> files_matching(const std::string& dir, Pred pred) {
   std::vector<std::string> out;
   for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.is_regular_file() && pred(lower(entry.path().filename().string())))
-      out.push_back(entry.path().string());
+    if (entry.is_regular_file() && pred(lower(entry.path().filename().string()))) out.push_back(entry.path().string());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -93,7 +92,8 @@ Collection Collection::open(const std::string& dir, ReadOptions options) {
     return c;
   }
   auto docs = files_matching(dir, is_smart_documents);
-  DENSER_CHECK(!docs.empty(), ErrorCode::kNotFound, dir, ": cannot detect the collection layout; expected corpus.jsonl (BEIR), "
+  DENSER_CHECK(!docs.empty(), ErrorCode::kNotFound, dir,
+               ": cannot detect the collection layout; expected corpus.jsonl (BEIR), "
                "collection.tsv (MS MARCO) or a SMART documents file *.all.* or doc-text (with *.qry or query-text, "
                "and *qrel or rlv-ass)");
   c.layout_ = CollectionLayout::kSmart;
@@ -144,8 +144,8 @@ std::string Collection::qrels_path(const std::string& split) const {
     case CollectionLayout::kSmart: path = split == "test" ? smart_qrels_path_ : std::string(); break;
   }
   if (path.empty() || !fs::is_regular_file(path)) {
-    const char* expected = layout_ == CollectionLayout::kSmart ? "a *qrel file; SMART has split \"test\" only"
-                                                               : path.c_str();
+    const char* expected =
+        layout_ == CollectionLayout::kSmart ? "a *qrel file; SMART has split \"test\" only" : path.c_str();
     DENSER_THROW(ErrorCode::kNotFound, dir_, ": no judgments for split \"", split, "\" (expected ", expected,
                  "); splits with judgments: ", splits().empty() ? "none" : join(splits(), ", "));
   }
@@ -153,11 +153,10 @@ std::string Collection::qrels_path(const std::string& split) const {
 }
 
 std::string Collection::queries_path(const std::string& split) const {
-  std::string path = layout_ == CollectionLayout::kMsMarco
-                         ? (fs::path(dir_) / ("queries." + split + ".tsv")).string()
-                         : queries_path_;
-  DENSER_CHECK(!path.empty() && fs::is_regular_file(path), ErrorCode::kNotFound, dir_, ": no queries file for split \"", split,
-               "\" (expected ", path.empty() ? std::string("a *.qry file") : path, ")");
+  std::string path =
+      layout_ == CollectionLayout::kMsMarco ? (fs::path(dir_) / ("queries." + split + ".tsv")).string() : queries_path_;
+  DENSER_CHECK(!path.empty() && fs::is_regular_file(path), ErrorCode::kNotFound, dir_, ": no queries file for split \"",
+               split, "\" (expected ", path.empty() ? std::string("a *.qry file") : path, ")");
   return path;
 }
 
@@ -191,9 +190,7 @@ Qrels Collection::read_judgments(const std::string& split, ReadStats* stats, boo
   DENSER_THROW(ErrorCode::kInternal, "unknown collection layout");
 }
 
-Qrels Collection::qrels(const std::string& split, ReadStats* stats) const {
-  return read_judgments(split, stats, true);
-}
+Qrels Collection::qrels(const std::string& split, ReadStats* stats) const { return read_judgments(split, stats, true); }
 
 std::vector<Query> Collection::queries(const std::string& split, ReadStats* stats) const {
   ReadStats qrels_stats;  // the judgments' own counters are not the caller's query counters

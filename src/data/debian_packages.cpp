@@ -65,11 +65,15 @@ std::vector<std::string> find_or_fetch_lists(const std::string& lists_dir) {
                ": no *_i18n_Translation-en* lists; expected apt's English package descriptions there");
   DENSER_LOG_INFO(lists_dir, ": no English package lists; running apt-get update -o Acquire::Languages=en");
   int status = run_apt_get_update();
-  DENSER_CHECK(status == 0, ErrorCode::kUnavailable, lists_dir, ": no *_i18n_Translation-en* lists, and `apt-get update -o "
-               "Acquire::Languages=en` failed (status ", status, "; it needs root). Run: sudo apt-get update "
+  DENSER_CHECK(status == 0, ErrorCode::kUnavailable, lists_dir,
+               ": no *_i18n_Translation-en* lists, and `apt-get update -o "
+               "Acquire::Languages=en` failed (status ",
+               status,
+               "; it needs root). Run: sudo apt-get update "
                "-o Acquire::Languages=en");
   lists = find_translation_files(lists_dir);
-  DENSER_CHECK(!lists.empty(), ErrorCode::kNotFound, lists_dir, ": apt-get update fetched no Translation-en lists; expected "
+  DENSER_CHECK(!lists.empty(), ErrorCode::kNotFound, lists_dir,
+               ": apt-get update fetched no Translation-en lists; expected "
                "English descriptions (check Acquire::Languages in /etc/apt/apt.conf.d)");
   return lists;
 }
@@ -154,8 +158,7 @@ void sample_documents(DebianCollection& c, size_t max_documents, uint64_t seed) 
   c = std::move(out);
 }
 
-DebianCollection build_debian_collection(std::vector<PackageDescription> entries,
-                                         const DebianSplitOptions& options) {
+DebianCollection build_debian_collection(std::vector<PackageDescription> entries, const DebianSplitOptions& options) {
   DebianCollection c;
   c.counts.num_entries = entries.size();
   sort_by_preference(entries);
@@ -193,8 +196,10 @@ DebianCollection build_debian_collection(std::vector<PackageDescription> entries
   c.counts.num_documents = c.documents.size();
 
   const size_t n = c.queries.size();
-  DENSER_CHECK(options.num_dev + options.num_test <= n, ErrorCode::kInvalidArgument, "only ", n, " distinct synopses; expected at least "
-               "--dev + --test = ", options.num_dev + options.num_test);
+  DENSER_CHECK(options.num_dev + options.num_test <= n, ErrorCode::kInvalidArgument, "only ", n,
+               " distinct synopses; expected at least "
+               "--dev + --test = ",
+               options.num_dev + options.num_test);
   c.query_splits.resize(n);
   for (const char* split : kSplits) c.qrels[split];  // every split exists, even when empty
   std::vector<size_t> order = seeded_permutation(n, options.seed);
@@ -215,8 +220,7 @@ DebianCollection build_debian_collection(std::vector<PackageDescription> entries
   return c;
 }
 
-void write_debian_collection(const DebianCollection& c, const std::string& out_dir,
-                             const DebianSplitOptions& options,
+void write_debian_collection(const DebianCollection& c, const std::string& out_dir, const DebianSplitOptions& options,
                              const std::vector<std::pair<std::string, uint64_t>>& sources) {
   std::error_code ec;
   fs::create_directories(fs::path(out_dir) / "qrels", ec);
@@ -225,14 +229,15 @@ void write_debian_collection(const DebianCollection& c, const std::string& out_d
   std::string text;
   for (size_t i = 0; i < c.documents.size(); ++i) {
     const Document& d = c.documents[i];
-    Json line = {{"_id", d.id}, {"title", d.title}, {"text", d.text},
-                 {"metadata", {{"packages", c.document_packages[i]}}}};
+    Json line = {
+        {"_id", d.id}, {"title", d.title}, {"text", d.text}, {"metadata", {{"packages", c.document_packages[i]}}}};
     text += line.dump() + "\n";
   }
   write_text_file((fs::path(out_dir) / "corpus.jsonl").string(), text, files);
   text.clear();
   for (size_t i = 0; i < c.queries.size(); ++i) {
-    Json line = {{"_id", c.queries[i].id}, {"text", c.queries[i].text},
+    Json line = {{"_id", c.queries[i].id},
+                 {"text", c.queries[i].text},
                  {"metadata", {{"packages", c.query_packages[i]}, {"split", c.query_splits[i]}}}};
     text += line.dump() + "\n";
   }
@@ -243,9 +248,12 @@ void write_debian_collection(const DebianCollection& c, const std::string& out_d
       for (const auto& [doc_id, grade] : docs) text += str(qid, "\t", doc_id, "\t", grade, "\n");
     write_text_file((fs::path(out_dir) / "qrels" / (split + ".tsv")).string(), text, files["qrels"]);
   }
-  Json meta = {{"format", "denser-debian-packages"}, {"version", 1},
-               {"layout", "beir"}, {"seed", options.seed},
-               {"num_dev", options.num_dev}, {"num_test", options.num_test}};
+  Json meta = {{"format", "denser-debian-packages"},
+               {"version", 1},
+               {"layout", "beir"},
+               {"seed", options.seed},
+               {"num_dev", options.num_dev},
+               {"num_test", options.num_test}};
   if (options.max_documents > 0) meta["max_documents"] = options.max_documents;
   Json source_list = Json::array();
   for (const auto& [path, num] : sources) source_list.push_back({{"path", path}, {"entries", num}});

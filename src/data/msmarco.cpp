@@ -17,7 +17,8 @@ using data_internal::bad_record;
 void parse_collection_line(std::string_view line, Document& doc) {
   auto f = data_internal::split_tabs(line);
   if (f.size() < 2 || f.size() > 4)
-    bad_record("found ", f.size(), " tab-separated columns; expected 2 (docid, text), 3 (docid, title, text) "
+    bad_record("found ", f.size(),
+               " tab-separated columns; expected 2 (docid, text), 3 (docid, title, text) "
                "or 4 (docid, url, title, body)");
   data_internal::check_id(f[0], "document");
   doc.id.assign(f[0]);

@@ -28,8 +28,7 @@ using LineParser = Judgment (*)(std::string_view line);
 
 Judgment parse_trec_line(std::string_view line) {
   auto f = split_whitespace(line);
-  if (f.size() != 4)
-    bad_record("found ", f.size(), " columns; expected 4 (query-id iteration doc-id grade)");
+  if (f.size() != 4) bad_record("found ", f.size(), " columns; expected 4 (query-id iteration doc-id grade)");
   return {std::string(f[0]), std::string(f[2]), parse_int(f[3], "grade")};
 }
 
@@ -52,11 +51,11 @@ Judgment parse_smart_line(std::string_view line) {
     return {canonical_number(f[0]), canonical_number(f[1]), 1};
   }
   if (f.size() != 3)
-    bad_record("found ", f.size(), " columns; expected 3 (query-number doc-id code) or 4 (query-number 0 doc-id "
+    bad_record("found ", f.size(),
+               " columns; expected 3 (query-number doc-id code) or 4 (query-number 0 doc-id "
                "grade, or query-number doc-id 0 0)");
   int code = parse_int(f[2], "relevance code");
-  if (code != -1 && (code < 1 || code > 5))
-    bad_record("bad relevance code ", code, "; expected 1..5 or -1");
+  if (code != -1 && (code < 1 || code > 5)) bad_record("bad relevance code ", code, "; expected 1..5 or -1");
   return {canonical_number(f[0]), canonical_number(f[1]), code == -1 ? 0 : 5 - code};
 }
 
@@ -102,7 +101,8 @@ Qrels read_glasgow_judgments(const std::string& path, ReadOptions options, ReadS
   }
   if (!qid.empty()) {
     try {
-      bad_record("the judgments of query ", qid, " (line ", query_line, ") end without their closing \"/\" line "
+      bad_record("the judgments of query ", qid, " (line ", query_line,
+                 ") end without their closing \"/\" line "
                  "(truncated?)");
     } catch (const BadRecord& e) {
       policy.skip(lines.where(), e.what);
@@ -125,8 +125,8 @@ bool is_beir_header(std::string_view line) {
   }
 }
 
-Qrels read_judgments(const std::string& path, ReadOptions options, ReadStats* stats,
-                     const DocIdSet* known_docs, LineParser parse, bool may_have_header) {
+Qrels read_judgments(const std::string& path, ReadOptions options, ReadStats* stats, const DocIdSet* known_docs,
+                     LineParser parse, bool may_have_header) {
   LineReader lines(path);
   SkipPolicy policy(options, stats);
   Qrels qrels;
@@ -176,14 +176,12 @@ Qrels read_smart_qrels_checked(const std::string& path, ReadOptions options, Rea
   return read_judgments(path, options, stats, known_docs, parse_smart_line, false);
 }
 
-Qrels read_qrels_checked(const std::string& path, ReadOptions options, ReadStats* stats,
-                         const DocIdSet* known_docs) {
+Qrels read_qrels_checked(const std::string& path, ReadOptions options, ReadStats* stats, const DocIdSet* known_docs) {
   std::string line;
   std::string where;
   {
     LineReader lines(path);
-    while (lines.next(line) && is_blank(line)) {
-    }
+    while (lines.next(line) && is_blank(line)) {}
     if (is_blank(line)) return {};  // no judgments at all
     where = lines.where();
   }

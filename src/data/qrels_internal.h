@@ -19,7 +19,6 @@ Qrels read_beir_qrels_checked(const std::string& path, ReadOptions options, Read
                               const DocIdSet* known_docs);
 Qrels read_smart_qrels_checked(const std::string& path, ReadOptions options, ReadStats* stats,
                                const DocIdSet* known_docs);
-Qrels read_qrels_checked(const std::string& path, ReadOptions options, ReadStats* stats,
-                         const DocIdSet* known_docs);
+Qrels read_qrels_checked(const std::string& path, ReadOptions options, ReadStats* stats, const DocIdSet* known_docs);
 
 }  // namespace denser::data_internal

@@ -22,7 +22,8 @@ void check_id(std::string_view id, const char* kind) {
   if (id.empty()) bad_record("empty ", kind, " id; expected a non-empty id");
   for (unsigned char c : id) {
     if (c <= 0x20 || c == 0x7F)
-      bad_record(kind, " id \"", id, "\" contains whitespace or a control character; expected an id "
+      bad_record(kind, " id \"", id,
+                 "\" contains whitespace or a control character; expected an id "
                  "without them (ids are written into whitespace-separated TREC files)");
   }
 }
@@ -113,8 +114,7 @@ namespace denser::data_internal {
 void IdTracker::claim(const std::string& id, uint64_t line) {
   auto [it, inserted] = first_line_.emplace(id, line);
   if (!inserted)
-    bad_record("duplicate ", kind_, " id \"", id, "\" (first seen at line ", it->second,
-               "); expected unique ids");
+    bad_record("duplicate ", kind_, " id \"", id, "\" (first seen at line ", it->second, "); expected unique ids");
 }
 
 namespace {

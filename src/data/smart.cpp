@@ -32,14 +32,14 @@ using data_internal::bad_record;
 using data_internal::BadRecord;
 
 struct SmartRecord {
-  std::string id;          // canonical id from the .I line; empty for stray text
-  uint64_t line = 0;       // line of the .I (or of the stray text)
-  std::string title;       // .T
-  std::string text;        // .W
-  bool opened = false;     // the record starts with a ".I" line (not stray text)
-  bool has_field = false;  // any field marker (SMART) or the closing "/" (Glasgow)
+  std::string id;               // canonical id from the .I line; empty for stray text
+  uint64_t line = 0;            // line of the .I (or of the stray text)
+  std::string title;            // .T
+  std::string text;             // .W
+  bool opened = false;          // the record starts with a ".I" line (not stray text)
+  bool has_field = false;       // any field marker (SMART) or the closing "/" (Glasgow)
   bool has_text_field = false;  // a .W field (SMART); Glasgow records are all text
-  std::string error;       // first problem in the record; the record is still consumed whole
+  std::string error;            // first problem in the record; the record is still consumed whole
   uint64_t error_line = 0;
 };
 
@@ -141,7 +141,6 @@ class SmartScanner : public RecordScanner {
     if (field == 'T') append_line(rec.title, content);
     if (field == 'W') append_line(rec.text, content);
   }
-
 };
 
 // Glasgow: "<number>", text lines, "/".
@@ -195,7 +194,8 @@ std::unique_ptr<RecordScanner> open_scanner(const std::string& path) {
 void check_record(const SmartRecord& rec) {
   if (!rec.error.empty()) bad_record(rec.error);
   if (!rec.has_field)
-    bad_record("record \".I ", rec.id, "\" ends without any field; expected .T/.A/.B/.W fields "
+    bad_record("record \".I ", rec.id,
+               "\" ends without any field; expected .T/.A/.B/.W fields "
                "(truncated record?)");
 }
 

@@ -59,8 +59,7 @@ void append_collapsed(std::string& out, std::string_view s) {
 // routes malformed ones through the SkipPolicy.
 class StanzaParser {
  public:
-  StanzaParser(const std::string& path, ReadOptions options, ReadStats* stats,
-               std::vector<PackageDescription>& out)
+  StanzaParser(const std::string& path, ReadOptions options, ReadStats* stats, std::vector<PackageDescription>& out)
       : path_(path), stats_(stats), policy_(options, stats), out_(out) {}
 
   void line(std::string_view text, uint64_t number) {
@@ -124,7 +123,8 @@ class StanzaParser {
         if (!error_.empty()) throw BadRecord{error_};
         if (entry_.package.empty()) bad_record("stanza without a Package field; expected \"Package: <name>\"");
         if (!has_description_ || entry_.synopsis.empty())
-          bad_record("package \"", entry_.package, "\" has no Description-en synopsis; expected "
+          bad_record("package \"", entry_.package,
+                     "\" has no Description-en synopsis; expected "
                      "\"Description-en: <synopsis>\"");
         while (!entry_.description.empty() && entry_.description.back() == '\n') entry_.description.pop_back();
         out_.push_back(std::move(entry_));
@@ -153,8 +153,7 @@ class StanzaParser {
 };
 
 // Calls fn(line, number) for each line apt-helper prints for the (compressed) file.
-void for_each_decompressed_line(const std::string& path,
-                                const std::function<void(std::string_view, uint64_t)>& fn) {
+void for_each_decompressed_line(const std::string& path, const std::function<void(std::string_view, uint64_t)>& fn) {
   DENSER_CHECK(::access(kAptHelper, X_OK) == 0, ErrorCode::kUnsupported, path, ": cannot decompress: ", kAptHelper,
                " not found; expected apt (Debian) to be installed");
   int fds[2];
@@ -180,7 +179,10 @@ void for_each_decompressed_line(const std::string& path,
   uint64_t number = 0;
   auto cleanup = [&] {  // closing the pipe first lets a child we stop reading exit
     std::free(buf);
-    if (in != nullptr) std::fclose(in); else ::close(fds[0]);
+    if (in != nullptr)
+      std::fclose(in);
+    else
+      ::close(fds[0]);
     int status = 0;
     ::waitpid(pid, &status, 0);
     return status;
@@ -207,7 +209,8 @@ void for_each_decompressed_line(const std::string& path,
 
 std::vector<std::string> find_translation_files(const std::string& lists_dir) {
   namespace fs = std::filesystem;
-  DENSER_CHECK(fs::is_directory(lists_dir), ErrorCode::kNotFound, lists_dir, ": not a directory; expected apt's lists directory");
+  DENSER_CHECK(fs::is_directory(lists_dir), ErrorCode::kNotFound, lists_dir,
+               ": not a directory; expected apt's lists directory");
   std::vector<std::string> out;
   for (const auto& entry : fs::directory_iterator(lists_dir)) {
     if (!entry.is_regular_file()) continue;
@@ -223,8 +226,7 @@ std::vector<std::string> find_translation_files(const std::string& lists_dir) {
   return out;
 }
 
-std::vector<PackageDescription> read_translation_file(const std::string& path, ReadOptions options,
-                                                      ReadStats* stats) {
+std::vector<PackageDescription> read_translation_file(const std::string& path, ReadOptions options, ReadStats* stats) {
   std::vector<PackageDescription> out;
   StanzaParser parser(path, options, stats, out);
   if (is_compressed(path)) {

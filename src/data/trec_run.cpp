@@ -30,8 +30,7 @@ double parse_score(std::string_view field) {
   const char* end = begin + field.size();
   if (begin != end && *begin == '+') ++begin;
   auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc() || ptr != end || std::isnan(value))
-    bad_record("bad score \"", field, "\"; expected a number");
+  if (ec != std::errc() || ptr != end || std::isnan(value)) bad_record("bad score \"", field, "\"; expected a number");
   return value;
 }
 
@@ -57,8 +56,7 @@ Run read_trec_run(const std::string& path, ReadOptions options, ReadStats* stats
     try {
       data_internal::check_utf8(line);
       auto f = data_internal::split_whitespace(line);
-      if (f.size() != 6)
-        bad_record("found ", f.size(), " columns; expected 6 (query-id Q0 doc-id rank score tag)");
+      if (f.size() != 6) bad_record("found ", f.size(), " columns; expected 6 (query-id Q0 doc-id rank score tag)");
       std::string qid(f[0]);
       std::string doc_id(f[2]);
       data_internal::parse_int(f[3], "rank");
@@ -95,8 +93,9 @@ void write_trec_run(const std::string& path, const Run& run) {
       } catch (const BadRecord& bad) {
         DENSER_THROW(ErrorCode::kInvalidArgument, path, ": cannot write the run: ", bad.what);
       }
-      DENSER_CHECK(!std::isnan(e.score), ErrorCode::kInvalidArgument, path, ": cannot write the run: score of document \"", e.doc_id,
-                   "\" for query \"", qid, "\" is NaN; expected a number");
+      DENSER_CHECK(!std::isnan(e.score), ErrorCode::kInvalidArgument, path,
+                   ": cannot write the run: score of document \"", e.doc_id, "\" for query \"", qid,
+                   "\" is NaN; expected a number");
       buffer.append(qid).append(" Q0 ").append(e.doc_id).push_back(' ');
       buffer.append(std::to_string(i + 1)).push_back(' ');
       append_score(buffer, e.score);

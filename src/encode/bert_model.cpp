@@ -87,8 +87,8 @@ torch::Tensor attention_inference(const torch::Tensor& q, const torch::Tensor& k
 
 void set_use_onednn(bool enabled) { g_use_onednn.store(enabled); }
 
-const InferenceWeights& InferenceWeights::of(std::initializer_list<const nn::Linear*> layers,
-                                             torch::ScalarType dtype, double first_scale, bool panels) {
+const InferenceWeights& InferenceWeights::of(std::initializer_list<const nn::Linear*> layers, torch::ScalarType dtype,
+                                             double first_scale, bool panels) {
   // Called for every product of every forward pass: the check allocates nothing.
   bool stale = !weight.defined() || dtype != dtype_ || first_scale != first_scale_ || panels != panels_ ||
                sources_.size() != 2 * layers.size();
@@ -167,7 +167,9 @@ BertLayerImpl::BertLayerImpl(const ModelConfig& config) : config_(config) {
 torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& additive_mask) {
   int64_t batch = x.size(0), seq = x.size(1);
   int64_t heads = config_.num_attention_heads, head_dim = config_.hidden_size / heads;
-  auto split_heads = [&](const torch::Tensor& t) { return t.view({batch, seq, heads, head_dim}).permute({0, 2, 1, 3}); };
+  auto split_heads = [&](const torch::Tensor& t) {
+    return t.view({batch, seq, heads, head_dim}).permute({0, 2, 1, 3});
+  };
   torch::Tensor q = split_heads(query_(x)), k = split_heads(key_(x)), v = split_heads(value_(x));
   torch::Tensor scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));
   torch::Tensor probs = torch::softmax(scores + additive_mask, -1);
@@ -180,8 +182,8 @@ torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor
   return output_norm_(torch::dropout(output_dense_(inner), p, is_training()) + attended);
 }
 
-torch::Tensor BertLayerImpl::product(size_t slot, std::initializer_list<const nn::Linear*> layers,
-                                     double first_scale, const torch::Tensor& x, bool keep_bf16) {
+torch::Tensor BertLayerImpl::product(size_t slot, std::initializer_list<const nn::Linear*> layers, double first_scale,
+                                     const torch::Tensor& x, bool keep_bf16) {
   if (precision_ == Precision::kBf16) {
     const InferenceWeights& w = inference_weights_[slot].of(layers, torch::kBFloat16, first_scale);
     return dense_product(x, w.weight, w.bias, keep_bf16);
@@ -192,7 +194,8 @@ torch::Tensor BertLayerImpl::product(size_t slot, std::initializer_list<const nn
   for (const nn::Linear* layer : layers) out += (*layer)->weight.size(0);
   if (x.size(0) <= kSmallGemmMaxRows && out % kSmallGemmPanel == 0 && small_rows_gemm_available())
     return small_rows_product(x, inference_weights_[slot + 4].of(layers, torch::kFloat32, first_scale, true));
-  if (layers.size() == 1 && first_scale == 1.0) return dense_product(x, (**layers.begin())->weight, (**layers.begin())->bias);
+  if (layers.size() == 1 && first_scale == 1.0)
+    return dense_product(x, (**layers.begin())->weight, (**layers.begin())->bias);
   const InferenceWeights& w = inference_weights_[slot].of(layers, torch::kFloat32, first_scale);
   return dense_product(x, w.weight, w.bias);
 }
@@ -228,8 +231,8 @@ torch::Tensor BertBackboneImpl::forward(const torch::Tensor& ids, const torch::T
                                         const torch::Tensor& attention_mask) {
   torch::Tensor x = embeddings_(ids, type_ids);
   // Padding keys get the lowest float so that softmax gives them exactly zero weight.
-  torch::Tensor additive = (1.0 - attention_mask.to(x.dtype()).unsqueeze(1).unsqueeze(2)) *
-                           std::numeric_limits<float>::lowest();
+  torch::Tensor additive =
+      (1.0 - attention_mask.to(x.dtype()).unsqueeze(1).unsqueeze(2)) * std::numeric_limits<float>::lowest();
   if (!onednn_route(x, is_training())) {
     for (const auto& layer : *layers_) x = layer->as<BertLayer>()->forward(x, additive);
     return x;
@@ -241,7 +244,8 @@ torch::Tensor BertBackboneImpl::forward(const torch::Tensor& ids, const torch::T
   if (!padded) rows = torch::Tensor();
   torch::Tensor packed = x.reshape({-1, h});
   if (padded) packed = packed.index_select(0, rows);
-  for (const auto& layer : *layers_) packed = layer->as<BertLayer>()->forward_packed(packed, rows, batch, seq, additive);
+  for (const auto& layer : *layers_)
+    packed = layer->as<BertLayer>()->forward_packed(packed, rows, batch, seq, additive);
   // Padding positions come back as zeros: pooling masks them out.
   if (padded) packed = torch::zeros({batch * seq, h}, packed.options()).index_copy_(0, rows, packed);
   return packed.view({batch, seq, h});

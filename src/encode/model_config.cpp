@@ -36,7 +36,8 @@ void ModelConfig::validate(const std::string& where) const {
   auto bad = [&](const char* field, const auto& detail) {
     DENSER_THROW(ErrorCode::kCorrupt, where, ": ", field, " ", detail);
   };
-  if (model_type != "bert" && model_type != "roberta") bad("model_type", str("\"", model_type, "\" is not \"bert\" or \"roberta\""));
+  if (model_type != "bert" && model_type != "roberta")
+    bad("model_type", str("\"", model_type, "\" is not \"bert\" or \"roberta\""));
   if (hidden_act != "gelu") bad("hidden_act", str("\"", hidden_act, "\" is not supported (only exact \"gelu\")"));
   if (pooling != "cls" && pooling != "mean" && pooling != "max")
     bad("denser.pooling", str("\"", pooling, "\" is not \"cls\", \"mean\" or \"max\""));
@@ -50,7 +51,8 @@ void ModelConfig::validate(const std::string& where) const {
   if (max_position_embeddings <= 0) bad("max_position_embeddings", "must be positive");
   if (type_vocab_size <= 0) bad("type_vocab_size", "must be positive");
   if (!(layer_norm_eps > 0)) bad("layer_norm_eps", "must be positive");
-  if (pad_token_id < 0 || pad_token_id >= vocab_size) bad("pad_token_id", str(pad_token_id, " is outside the vocabulary"));
+  if (pad_token_id < 0 || pad_token_id >= vocab_size)
+    bad("pad_token_id", str(pad_token_id, " is outside the vocabulary"));
   if (is_roberta() && pad_token_id + 2 > max_position_embeddings)
     bad("max_position_embeddings", "leaves no room for RoBERTa's offset positions");
   if (!(hidden_dropout_prob >= 0 && hidden_dropout_prob < 1)) bad("hidden_dropout_prob", "must be in [0, 1)");
@@ -77,8 +79,9 @@ std::string ModelConfig::to_json() const {
   j["attention_probs_dropout_prob"] = attention_probs_dropout_prob;
   j["position_embedding_type"] = "absolute";
   j["initializer_range"] = 0.02;
-  j["denser"] = {{"pooling", pooling},         {"ance_head", ance_head},   {"output_dim", dim()},
-                 {"shared_towers", shared_towers}, {"normalize", normalize}, {"max_seq_length", max_seq_length}};
+  j["denser"] = {{"pooling", pooling},     {"ance_head", ance_head},
+                 {"output_dim", dim()},    {"shared_towers", shared_towers},
+                 {"normalize", normalize}, {"max_seq_length", max_seq_length}};
   return j.dump(2) + "\n";
 }
 

@@ -43,7 +43,8 @@ class ZipFile {
   std::string read(const ZipEntry& e) {
     unsigned char header[30];
     read_at(e.local_header, header, sizeof header);
-    DENSER_CHECK(le32(header) == 0x04034b50, ErrorCode::kCorrupt, path_, ": entry ", e.name, " has no local header at byte ", e.local_header);
+    DENSER_CHECK(le32(header) == 0x04034b50, ErrorCode::kCorrupt, path_, ": entry ", e.name,
+                 " has no local header at byte ", e.local_header);
     const uint64_t data = e.local_header + 30 + le16(header + 26) + le16(header + 28);
     std::string packed(e.compressed, '\0');
     read_at(data, packed.data(), packed.size());
@@ -66,8 +67,8 @@ class ZipFile {
                    " does not inflate to ", e.size, " bytes (corrupt archive)");
     }
     DENSER_CHECK(out.size() == e.size, ErrorCode::kCorrupt, path_, ": entry ", e.name, " is truncated");
-    const uint32_t crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(out.data()),
-                                                     static_cast<uInt>(out.size())));
+    const uint32_t crc =
+        static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size())));
     DENSER_CHECK(crc == e.crc, ErrorCode::kCorrupt, path_, ": entry ", e.name,
                  " fails its CRC-32 check (corrupt archive)");
     return out;
@@ -75,9 +76,8 @@ class ZipFile {
 
  private:
   void read_at(uint64_t offset, void* buf, size_t n) {
-    DENSER_CHECK(std::fseek(f_.get(), static_cast<long>(offset), SEEK_SET) == 0 &&
-                     std::fread(buf, 1, n, f_.get()) == n, ErrorCode::kCorrupt,
-                 path_, ": truncated (cannot read ", n, " bytes at byte ", offset, ")");
+    DENSER_CHECK(std::fseek(f_.get(), static_cast<long>(offset), SEEK_SET) == 0 && std::fread(buf, 1, n, f_.get()) == n,
+                 ErrorCode::kCorrupt, path_, ": truncated (cannot read ", n, " bytes at byte ", offset, ")");
   }
 
   void read_central_directory() {

@@ -60,8 +60,8 @@ void load_parameters(TransformerNet& net, const SafeTensorsFile& file) {
     used.insert(view->name);
     std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());
     if (view->shape != expected) {
-      wrong_shape.push_back(str(view->name, " has shape ", shape_string(view->shape), ", expected ",
-                                shape_string(expected)));
+      wrong_shape.push_back(
+          str(view->name, " has shape ", shape_string(view->shape), ", expected ", shape_string(expected)));
       continue;
     }
     std::vector<float> values = view->to_float();

@@ -19,11 +19,17 @@ constexpr const char* kHash = "fnv1a64";
 // Every field config.json may hold, with the JSON kind it must have. Checked up front, so
 // that a float where an integer belongs is an error rather than a silent truncation.
 enum class Kind { kBool, kInt, kNumber, kString };
-constexpr std::pair<const char*, Kind> kFields[] = {
-    {"model_type", Kind::kString},     {"hash", Kind::kString},          {"tokenizer", Kind::kString},
-    {"num_buckets", Kind::kInt},       {"embedding_dim", Kind::kInt},    {"output_dim", Kind::kInt},
-    {"bigrams", Kind::kBool},          {"shared_towers", Kind::kBool},   {"stem", Kind::kBool},
-    {"remove_stopwords", Kind::kBool}, {"initializer_range", Kind::kNumber}};
+constexpr std::pair<const char*, Kind> kFields[] = {{"model_type", Kind::kString},
+                                                    {"hash", Kind::kString},
+                                                    {"tokenizer", Kind::kString},
+                                                    {"num_buckets", Kind::kInt},
+                                                    {"embedding_dim", Kind::kInt},
+                                                    {"output_dim", Kind::kInt},
+                                                    {"bigrams", Kind::kBool},
+                                                    {"shared_towers", Kind::kBool},
+                                                    {"stem", Kind::kBool},
+                                                    {"remove_stopwords", Kind::kBool},
+                                                    {"initializer_range", Kind::kNumber}};
 
 bool has_kind(const json& value, Kind kind) {
   switch (kind) {

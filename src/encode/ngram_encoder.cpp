@@ -12,7 +12,7 @@
 #include "denser/encode/safetensors.h"
 #include "transformer_encoder.h"  // resolve_device
 #include "torch_threads.h"
-#include "transformer_model.h"    // save_parameters, parameters_crc
+#include "transformer_model.h"  // save_parameters, parameters_crc
 
 namespace denser::encode_internal {
 namespace {
@@ -57,11 +57,11 @@ std::vector<std::vector<int64_t>> bucket_rows(std::span<const std::string_view> 
 NgramNetImpl::NgramNetImpl(const NgramConfig& config, bool with_query_tower) {
   namespace nn = torch::nn;
   embeddings_ = register_module(
-      "embeddings", nn::EmbeddingBag(nn::EmbeddingBagOptions(config.num_buckets, config.embedding_dim)
-                                         .mode(torch::kMean)));
+      "embeddings",
+      nn::EmbeddingBag(nn::EmbeddingBagOptions(config.num_buckets, config.embedding_dim).mode(torch::kMean)));
   if (config.output_dim > 0)
-    projection_ = register_module(
-        "projection", nn::Linear(nn::LinearOptions(config.embedding_dim, config.output_dim).bias(false)));
+    projection_ = register_module("projection",
+                                  nn::Linear(nn::LinearOptions(config.embedding_dim, config.output_dim).bias(false)));
   if (with_query_tower && !config.shared_towers)
     query_tower_ = register_module("query_tower", std::make_shared<NgramNetImpl>(config, false));
 }
@@ -107,7 +107,8 @@ void NgramEncoder::encode(std::span<const std::string_view> texts, std::span<flo
     for (size_t start = 0; start < n; start += batch_size) {
       size_t end = std::min(n, start + batch_size);
       BucketBatch batch = to_batch(rows, start, end, device_);
-      torch::Tensor vectors = net_->forward(batch.ids, batch.offsets, query).to(torch::kCPU, torch::kFloat32).contiguous();
+      torch::Tensor vectors =
+          net_->forward(batch.ids, batch.offsets, query).to(torch::kCPU, torch::kFloat32).contiguous();
       std::copy_n(vectors.data_ptr<float>(), (end - start) * d, out.data() + start * d);
     }
   }
@@ -165,8 +166,8 @@ void load_weights(NgramNet& net, const SafeTensorsFile& file) {
     if (view == nullptr) {
       problems += "\n  missing tensor " + item.key() + " " + shape_text(p.sizes());
     } else if (view->shape != p.sizes().vec()) {
-      problems += "\n  tensor " + item.key() + " has shape " + shape_text(view->shape) + ", expected " +
-                  shape_text(p.sizes());
+      problems +=
+          "\n  tensor " + item.key() + " has shape " + shape_text(view->shape) + ", expected " + shape_text(p.sizes());
     } else if (view->dtype != DType::kF32 && view->dtype != DType::kF16 && view->dtype != DType::kBF16) {
       problems += "\n  tensor " + item.key() + " has dtype " + dtype_name(view->dtype) + ", expected F32/F16/BF16";
     } else {
@@ -176,8 +177,8 @@ void load_weights(NgramNet& net, const SafeTensorsFile& file) {
   }
   for (const auto& [name, view] : file.tensors())
     if (params.find(name) == nullptr) problems += "\n  unexpected tensor " + name + " " + shape_text(view.shape);
-  DENSER_CHECK(problems.empty(), ErrorCode::kCorrupt, file.path(), ": does not match config.json (n-gram model):",
-               problems);
+  DENSER_CHECK(problems.empty(), ErrorCode::kCorrupt, file.path(),
+               ": does not match config.json (n-gram model):", problems);
 }
 
 }  // namespace

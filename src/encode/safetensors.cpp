@@ -60,7 +60,8 @@ json parse_header(const std::string& path, const char* begin, const char* end) {
     DENSER_THROW(ErrorCode::kCorrupt, path, ": header is not valid JSON (expected a JSON object in bytes 8..",
                  8 + (end - begin), "): ", e.what());
   }
-  DENSER_CHECK(duplicate.empty(), ErrorCode::kCorrupt, path, ": tensor '", duplicate, "': name appears twice in the header (expected unique names)");
+  DENSER_CHECK(duplicate.empty(), ErrorCode::kCorrupt, path, ": tensor '", duplicate,
+               "': name appears twice in the header (expected unique names)");
   DENSER_CHECK(header.is_object(), ErrorCode::kCorrupt, path, ": header is a JSON ", header.type_name(),
                " (expected an object of tensors)");
   return header;
@@ -181,8 +182,9 @@ TensorView parse_entry(const std::string& path, const std::string& name, const j
   const uint64_t end = offsets[1];
   DENSER_CHECK(begin <= end && end <= data_size, ErrorCode::kCorrupt, where, "data_offsets [", begin, ", ", end,
                "] (expected 0 <= begin <= end <= ", data_size, ", the data region's size)");
-  DENSER_CHECK(end - begin == num_bytes, ErrorCode::kCorrupt, where, "data_offsets [", begin, ", ", end, "] hold ", end - begin,
-               " bytes (expected ", num_bytes, " for ", dtype_name(view.dtype), " shape ", entry.at("shape").dump(), ")");
+  DENSER_CHECK(end - begin == num_bytes, ErrorCode::kCorrupt, where, "data_offsets [", begin, ", ", end, "] hold ",
+               end - begin, " bytes (expected ", num_bytes, " for ", dtype_name(view.dtype), " shape ",
+               entry.at("shape").dump(), ")");
   view.data = data + begin;
   view.num_bytes = static_cast<size_t>(num_bytes);
   return view;
@@ -230,7 +232,8 @@ std::vector<float> TensorView::to_float() const {
       }
       break;
     default:
-      DENSER_THROW(ErrorCode::kUnsupported, "tensor '", name, "': dtype ", dtype_name(dtype), " cannot be converted to float (expected F32, F16 or BF16)");
+      DENSER_THROW(ErrorCode::kUnsupported, "tensor '", name, "': dtype ", dtype_name(dtype),
+                   " cannot be converted to float (expected F32, F16 or BF16)");
   }
   return out;
 }
@@ -328,7 +331,8 @@ void write_safetensors(const std::string& path, const std::vector<TensorToWrite>
     }
     DENSER_CHECK(num_bytes == 0 || t.data != nullptr, ErrorCode::kInvalidArgument, where, "no data for ", num_bytes,
                  " bytes");
-    header[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + num_bytes}}};
+    header[t.name] = {
+        {"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + num_bytes}}};
     sizes.push_back(num_bytes);
     offset += num_bytes;
   }

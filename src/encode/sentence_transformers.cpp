@@ -47,8 +47,8 @@ std::string read_pooling(const std::string& path, int64_t hidden_size) {
                  ": field \"word_embedding_dimension\" is ", it->dump(), ", but the transformer's hidden_size is ",
                  hidden_size);
   }
-  for (const char* unsupported : {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens",
-                                  "pooling_mode_lasttoken"}) {
+  for (const char* unsupported :
+       {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"}) {
     DENSER_CHECK(!flag(j, unsupported, path), ErrorCode::kUnsupported, path, ": field \"", unsupported,
                  "\" is true; denser pools by cls, mean or max only");
   }
@@ -68,8 +68,10 @@ std::string read_pooling(const std::string& path, int64_t hidden_size) {
                    "\" is not cls, mean or max");
     }
   }
-  DENSER_CHECK(modes.size() == 1, ErrorCode::kUnsupported, path, ": exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens and ",
-               "pooling_mode_max_tokens must be true (", modes.size(), " are); concatenated poolings are not supported");
+  DENSER_CHECK(modes.size() == 1, ErrorCode::kUnsupported, path,
+               ": exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens and ",
+               "pooling_mode_max_tokens must be true (", modes.size(),
+               " are); concatenated poolings are not supported");
   return modes[0];
 }
 

@@ -15,8 +15,8 @@ namespace {
 // Rows 0..R of y, the 32 columns of panel `p`: 2R accumulators stay in registers while
 // the k loop streams the panel (k x 32 floats, contiguous) once.
 template <int R>
-__attribute__((target("avx512f,fma"))) void panel(const float* x, int64_t k, const float* panels, int64_t n,
-                                                  int64_t p, const float* bias, float* y) {
+__attribute__((target("avx512f,fma"))) void panel(const float* x, int64_t k, const float* panels, int64_t n, int64_t p,
+                                                  const float* bias, float* y) {
   const int64_t n0 = p * kSmallGemmPanel;
   const float* w = panels + p * k * kSmallGemmPanel;
   __m512 acc[R][2];

@@ -34,8 +34,8 @@ class CachedInputs : public TrainableEncoder {
   torch::Tensor forward(TextSide side, const std::vector<uint32_t>& idx) override {
     const std::vector<Row>& rows = rows_[index(side)];
     for (uint32_t i : idx)
-      DENSER_CHECK(i < rows.size(), ErrorCode::kInvalidArgument, "trainable encoder: text ", i, " of ",
-                   rows.size(), " prepared");
+      DENSER_CHECK(i < rows.size(), ErrorCode::kInvalidArgument, "trainable encoder: text ", i, " of ", rows.size(),
+                   " prepared");
     return forward_rows(rows, idx, side == TextSide::kQuery);
   }
   Encoder& encoder() override { return *encoder_; }
@@ -98,8 +98,7 @@ class TrainableTransformer final : public CachedInputs<TransformerEncoder, Encod
   // short and long documents no longer pays the longest one's length for every row.
   static constexpr size_t kBucketRows = 8;
 
-  torch::Tensor forward_rows(const std::vector<Encoding>& rows, const std::vector<uint32_t>& idx,
-                             bool query) override {
+  torch::Tensor forward_rows(const std::vector<Encoding>& rows, const std::vector<uint32_t>& idx, bool query) override {
     if (idx.size() <= kBucketRows) return forward_padded(rows, idx, query);
     std::vector<uint32_t> order(idx.size());
     std::iota(order.begin(), order.end(), 0u);

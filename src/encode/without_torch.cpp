@@ -23,8 +23,8 @@ std::unique_ptr<Encoder> load_ngram_encoder(const std::string& dir, const Encode
   no_torch(("loading the n-gram model " + dir).c_str());
 }
 
-std::unique_ptr<Encoder> create_transformer_encoder(const ModelConfig&, std::vector<std::string>,
-                                                    const EncodeOptions&, uint64_t, bool) {
+std::unique_ptr<Encoder> create_transformer_encoder(const ModelConfig&, std::vector<std::string>, const EncodeOptions&,
+                                                    uint64_t, bool) {
   no_torch("creating a transformer encoder");
 }
 

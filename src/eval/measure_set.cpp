@@ -55,19 +55,20 @@ std::vector<int64_t> parse_cutoffs(std::string_view arg, std::string_view list) 
   size_t start = 0;
   while (true) {
     size_t comma = list.find(',', start);
-    std::string_view field = list.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                                               : comma - start);
+    std::string_view field =
+        list.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     int64_t value = 0;
     auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-    DENSER_CHECK(!field.empty() && ec == std::errc() && ptr == field.data() + field.size() && value > 0, ErrorCode::kInvalidArgument,
-                 "measure \"", arg, "\": bad cutoff \"", field, "\"; expected positive integers separated by ','");
+    DENSER_CHECK(!field.empty() && ec == std::errc() && ptr == field.data() + field.size() && value > 0,
+                 ErrorCode::kInvalidArgument, "measure \"", arg, "\": bad cutoff \"", field,
+                 "\"; expected positive integers separated by ','");
     cutoffs.push_back(value);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
   std::sort(cutoffs.begin(), cutoffs.end());
-  DENSER_CHECK(std::adjacent_find(cutoffs.begin(), cutoffs.end()) == cutoffs.end(), ErrorCode::kInvalidArgument, "measure \"", arg,
-               "\": a cutoff is repeated; expected distinct cutoffs");
+  DENSER_CHECK(std::adjacent_find(cutoffs.begin(), cutoffs.end()) == cutoffs.end(), ErrorCode::kInvalidArgument,
+               "measure \"", arg, "\": a cutoff is repeated; expected distinct cutoffs");
   return cutoffs;
 }
 
@@ -97,8 +98,7 @@ void MeasureSet::add(MeasureKind kind, const std::vector<int64_t>& cutoffs) {
     return;
   }
   std::vector<int64_t> merged;
-  std::set_union(it->cutoffs.begin(), it->cutoffs.end(), cutoffs.begin(), cutoffs.end(),
-                 std::back_inserter(merged));
+  std::set_union(it->cutoffs.begin(), it->cutoffs.end(), cutoffs.begin(), cutoffs.end(), std::back_inserter(merged));
   it->cutoffs = std::move(merged);
 }
 
@@ -126,7 +126,8 @@ MeasureSet MeasureSet::parse(const std::vector<std::string>& args) {
     size_t dot = view.find('.');
     std::string_view name = view.substr(0, dot);
     auto f = std::find_if(kFamilies.begin(), kFamilies.end(), [&](const Family& fam) { return fam.name == name; });
-    DENSER_CHECK(f != kFamilies.end(), ErrorCode::kInvalidArgument, "unknown measure \"", arg, "\"; supported: ", supported_list());
+    DENSER_CHECK(f != kFamilies.end(), ErrorCode::kInvalidArgument, "unknown measure \"", arg,
+                 "\"; supported: ", supported_list());
     if (dot == std::string_view::npos) {
       if (f->has_cutoffs)
         bare.push_back(f->kind);
@@ -134,11 +135,13 @@ MeasureSet MeasureSet::parse(const std::vector<std::string>& args) {
         set.add(f->kind, {});
       continue;
     }
-    DENSER_CHECK(f->has_cutoffs, ErrorCode::kInvalidArgument, "measure \"", arg, "\": ", f->name, " takes no parameters");
+    DENSER_CHECK(f->has_cutoffs, ErrorCode::kInvalidArgument, "measure \"", arg, "\": ", f->name,
+                 " takes no parameters");
     set.add(f->kind, parse_cutoffs(arg, view.substr(dot + 1)));
   }
   for (MeasureKind kind : bare) {
-    bool listed = std::any_of(set.specs_.begin(), set.specs_.end(), [&](const MeasureSpec& s) { return s.kind == kind; });
+    bool listed =
+        std::any_of(set.specs_.begin(), set.specs_.end(), [&](const MeasureSpec& s) { return s.kind == kind; });
     if (!listed) set.add(kind, kTrecEvalDefaultCutoffs);
   }
   return set;

@@ -92,7 +92,9 @@ int64_t relevant_in_top(const RankedJudgments& r, int64_t k, const EvalOptions& 
   return count;
 }
 
-void check_cutoff(int64_t k) { DENSER_CHECK(k >= 1, ErrorCode::kInvalidArgument, "cutoff ", k, " is not positive; expected k >= 1"); }
+void check_cutoff(int64_t k) {
+  DENSER_CHECK(k >= 1, ErrorCode::kInvalidArgument, "cutoff ", k, " is not positive; expected k >= 1");
+}
 
 }  // namespace
 

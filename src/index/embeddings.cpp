@@ -104,7 +104,8 @@ std::vector<std::string> read_ids(const std::string& path, const uint8_t* bytes,
   uint64_t pos = ids_offset;
   const uint64_t ids_end = ids_offset + ids_bytes;
   for (uint64_t row = 0; row < num_rows; ++row) {
-    DENSER_CHECK(ids_end - pos >= 4, ErrorCode::kCorrupt, path, ": id block ends at byte ", ids_end, " after ", row, " of ", num_rows, " ids");
+    DENSER_CHECK(ids_end - pos >= 4, ErrorCode::kCorrupt, path, ": id block ends at byte ", ids_end, " after ", row,
+                 " of ", num_rows, " ids");
     uint32_t length;
     std::memcpy(&length, bytes + pos, 4);
     pos += 4;
@@ -269,8 +270,9 @@ Embeddings Embeddings::open(const std::string& path, bool verify) {
   // Sizes: the matrix must end where the ids begin, and the ids where the trailer begins.
   const uint64_t trailer_offset = size - kTrailerBytes;
   uint64_t matrix_bytes = 0;
-  const bool fits = !__builtin_mul_overflow(t.num_rows, uint64_t{h.dim} * element_size(e.header_.dtype), &matrix_bytes) &&
-                    matrix_offset + matrix_bytes <= trailer_offset;
+  const bool fits =
+      !__builtin_mul_overflow(t.num_rows, uint64_t{h.dim} * element_size(e.header_.dtype), &matrix_bytes) &&
+      matrix_offset + matrix_bytes <= trailer_offset;
   DENSER_CHECK(fits, ErrorCode::kCorrupt, path, ": ", t.num_rows, " rows of dimension ", h.dim, " (",
                dtype_text(e.header_.dtype), ") do not fit in a file of ", size, " bytes");
   const uint64_t ids_offset = align_up(matrix_offset + matrix_bytes, 8);
@@ -279,9 +281,10 @@ Embeddings Embeddings::open(const std::string& path, bool verify) {
   DENSER_CHECK(t.ids_bytes <= trailer_offset - ids_offset && align_up(ids_offset + t.ids_bytes, 8) == trailer_offset,
                ErrorCode::kCorrupt, path, ": id block of ", t.ids_bytes, " bytes at byte ", ids_offset,
                " does not end at the trailer (byte ", trailer_offset, ")");
-  const bool padding_zero = all_zero(bytes + kHeaderBytes + h.fingerprint_bytes, matrix_offset - kHeaderBytes - h.fingerprint_bytes) &&
-                            all_zero(bytes + matrix_offset + matrix_bytes, ids_offset - matrix_offset - matrix_bytes) &&
-                            all_zero(bytes + ids_offset + t.ids_bytes, trailer_offset - ids_offset - t.ids_bytes);
+  const bool padding_zero =
+      all_zero(bytes + kHeaderBytes + h.fingerprint_bytes, matrix_offset - kHeaderBytes - h.fingerprint_bytes) &&
+      all_zero(bytes + matrix_offset + matrix_bytes, ids_offset - matrix_offset - matrix_bytes) &&
+      all_zero(bytes + ids_offset + t.ids_bytes, trailer_offset - ids_offset - t.ids_bytes);
   DENSER_CHECK(padding_zero, ErrorCode::kCorrupt, path, ": padding bytes are not zero");
 
   e.ids_ = read_ids(path, bytes, ids_offset, t.ids_bytes, t.num_rows);

@@ -64,8 +64,8 @@ void validate_ivf(const faiss::IndexIVF& index, const std::string& where) {
                " centroids for ", index.nlist, " lists");
   validate_faiss_index(*index.quantizer, where);
   const faiss::InvertedLists* lists = index.invlists;
-  DENSER_CHECK(lists != nullptr && lists->nlist == index.nlist, ErrorCode::kCorrupt, where, ": IVF inverted lists: ",
-               lists ? lists->nlist : 0, " lists for nlist ", index.nlist);
+  DENSER_CHECK(lists != nullptr && lists->nlist == index.nlist, ErrorCode::kCorrupt, where,
+               ": IVF inverted lists: ", lists ? lists->nlist : 0, " lists for nlist ", index.nlist);
   DENSER_CHECK(lists->code_size == index.code_size, ErrorCode::kCorrupt, where, ": IVF lists store ", lists->code_size,
                "-byte codes, the index ", index.code_size);
   size_t total = 0;
@@ -101,8 +101,8 @@ void validate_faiss_index(const faiss::Index& index, const std::string& where) {
     validate_faiss_index(*map->index, where);
   } else if (const auto* refine = dynamic_cast<const faiss::IndexRefine*>(&index)) {
     DENSER_CHECK(refine->base_index && refine->refine_index && refine->base_index->ntotal == index.ntotal &&
-                     refine->refine_index->ntotal == index.ntotal, ErrorCode::kCorrupt,
-                 where, ": a refined index's parts hold other numbers of vectors");
+                     refine->refine_index->ntotal == index.ntotal,
+                 ErrorCode::kCorrupt, where, ": a refined index's parts hold other numbers of vectors");
     validate_faiss_index(*refine->base_index, where);
     validate_faiss_index(*refine->refine_index, where);
   } else if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(&index)) {
@@ -111,8 +111,8 @@ void validate_faiss_index(const faiss::Index& index, const std::string& where) {
     validate_ivf(*ivf, where);
   } else if (const auto* pq = dynamic_cast<const faiss::IndexPQ*>(&index)) {
     DENSER_CHECK(pq->pq.d == static_cast<size_t>(index.d) && pq->pq.M * pq->pq.dsub == pq->pq.d &&
-                     pq->pq.centroids.size() == pq->pq.M * pq->pq.ksub * pq->pq.dsub, ErrorCode::kCorrupt,
-                 where, ": PQ sub-quantizers do not add up to the dimension");
+                     pq->pq.centroids.size() == pq->pq.M * pq->pq.ksub * pq->pq.dsub,
+                 ErrorCode::kCorrupt, where, ": PQ sub-quantizers do not add up to the dimension");
     check_codes(pq->codes.size(), n, pq->pq.code_size, where, "the PQ index");
   } else if (const auto* flat = dynamic_cast<const faiss::IndexFlatCodes*>(&index)) {
     check_codes(flat->codes.size(), n, flat->code_size, where, "the flat index");

@@ -26,8 +26,8 @@ std::vector<float> make_clustered_vectors(size_t n, uint32_t dim, size_t num_clu
 }
 
 double recall_at_k(const VectorSearchResults& approx, const VectorSearchResults& exact, size_t k) {
-  DENSER_CHECK(approx.hits.size() == exact.hits.size(), ErrorCode::kInvalidArgument, "recall_at_k: ",
-               approx.hits.size(), " vs ", exact.hits.size(), " queries");
+  DENSER_CHECK(approx.hits.size() == exact.hits.size(), ErrorCode::kInvalidArgument,
+               "recall_at_k: ", approx.hits.size(), " vs ", exact.hits.size(), " queries");
   if (exact.hits.empty() || k == 0) return 1.0;
   double total = 0.0;
   for (size_t i = 0; i < exact.hits.size(); ++i) {

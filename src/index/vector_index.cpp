@@ -138,13 +138,12 @@ void FaissVectorIndex::search_faiss(size_t nq, const float* q, size_t k, const f
   scores.assign(nq * k, 0.0f);
   labels.assign(nq * k, -1);
   faiss_call("search", [&] {
-    index_->search(static_cast<faiss::Index::idx_t>(nq), q, static_cast<faiss::Index::idx_t>(k), scores.data(), labels.data(),
-                   params);
+    index_->search(static_cast<faiss::Index::idx_t>(nq), q, static_cast<faiss::Index::idx_t>(k), scores.data(),
+                   labels.data(), params);
   });
 }
 
-uint64_t FaissVectorIndex::search_hits(size_t nq, const float* queries, size_t k,
-                                       const faiss::SearchParameters* params,
+uint64_t FaissVectorIndex::search_hits(size_t nq, const float* queries, size_t k, const faiss::SearchParameters* params,
                                        std::vector<std::vector<VectorHit>>& out) const {
   // One extra hit tells whether a tie crosses the k-th place; only then is that query
   // searched again, deeper, so that ties are broken by row as brute force would.
@@ -265,8 +264,8 @@ std::unique_ptr<VectorIndex> VectorIndex::create(const VectorIndexOptions& optio
   DENSER_CHECK(!options.factory.empty(), ErrorCode::kInvalidArgument, "empty FAISS factory string");
   std::unique_ptr<faiss::Index> index;
   try {
-    index.reset(faiss::index_factory(static_cast<int>(options.dim), options.factory.c_str(),
-                                     faiss::METRIC_INNER_PRODUCT));
+    index.reset(
+        faiss::index_factory(static_cast<int>(options.dim), options.factory.c_str(), faiss::METRIC_INNER_PRODUCT));
   } catch (const faiss::FaissException& e) {
     DENSER_THROW(ErrorCode::kInvalidArgument, "FAISS rejected the factory string '", options.factory, "' for dim ",
                  options.dim, ": ", e.what());

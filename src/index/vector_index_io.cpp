@@ -23,7 +23,7 @@ static_assert(std::endian::native == std::endian::little, "the vector index form
 
 constexpr char kMagic[8] = {'D', 'N', 'S', 'R', 'V', 'I', 'D', 'X'};
 constexpr uint32_t kVersion = 1;
-constexpr size_t kMaxNameBytes = 1 << 16;     // factory string, fingerprint
+constexpr size_t kMaxNameBytes = 1 << 16;  // factory string, fingerprint
 constexpr size_t kMaxDocIdBytes = 1 << 20;
 
 // Reads fields from the file's bytes, naming the byte offset of anything out of place.

@@ -11,9 +11,7 @@ VectorMetric parse_vector_metric(std::string_view name) {
   DENSER_THROW(ErrorCode::kInvalidArgument, "unknown vector metric '", name, "'; expected 'ip' or 'cosine'");
 }
 
-const char* vector_metric_name(VectorMetric metric) {
-  return metric == VectorMetric::kCosine ? "cosine" : "ip";
-}
+const char* vector_metric_name(VectorMetric metric) { return metric == VectorMetric::kCosine ? "cosine" : "ip"; }
 
 void VectorIndex::check_fingerprint(std::string_view expected) const {
   DENSER_CHECK(expected == fingerprint(), ErrorCode::kUnsupported,

@@ -8,7 +8,8 @@ namespace denser {
 namespace {
 
 [[noreturn]] void no_faiss(const std::string& what) {
-  DENSER_THROW(ErrorCode::kUnsupported, what, ": this denser was built without FAISS; configure it with -DDENSER_WITH_FAISS=ON");
+  DENSER_THROW(ErrorCode::kUnsupported, what,
+               ": this denser was built without FAISS; configure it with -DDENSER_WITH_FAISS=ON");
 }
 
 }  // namespace
@@ -17,7 +18,9 @@ std::unique_ptr<VectorIndex> VectorIndex::create(const VectorIndexOptions& optio
   no_faiss("creating a " + options.factory + " vector index");
 }
 
-std::unique_ptr<VectorIndex> VectorIndex::open(const std::string& path) { no_faiss("opening the vector index " + path); }
+std::unique_ptr<VectorIndex> VectorIndex::open(const std::string& path) {
+  no_faiss("opening the vector index " + path);
+}
 
 void set_exhaustive_batch_threshold(int) {}  // no FAISS, no threshold to set
 

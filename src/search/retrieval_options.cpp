@@ -63,20 +63,26 @@ const OptionTable<RetrievalOptions>& retrieval_option_table() {
     OptionSpec& rrf_k = t.add("rrf_k", &O::rrf_k, "Reciprocal rank fusion constant: score = sum of 1 / (rrf_k + rank)");
     rrf_k.min = 0, rrf_k.max = 1e6;
     t.add("fusion_depth", &O::fusion_depth, "Candidates taken from each side before fusion (raised to k)").min = 1;
-    t.add_enum("prf", [](O& o) -> PrfMethod& { return o.prf.method; }, parse_prf_method, prf_method_name,
-               {"none", "average", "rocchio"}, "Dense pseudo relevance feedback (needs the corpus embeddings)");
-    t.add("prf_depth", [](O& o) -> size_t& { return o.prf.depth; }, "Feedback documents: the top of the first dense search")
+    t.add_enum(
+        "prf", [](O& o) -> PrfMethod& { return o.prf.method; }, parse_prf_method, prf_method_name,
+        {"none", "average", "rocchio"}, "Dense pseudo relevance feedback (needs the corpus embeddings)");
+    t.add(
+         "prf_depth", [](O& o) -> size_t& { return o.prf.depth; },
+         "Feedback documents: the top of the first dense search")
         .min = 1;
-    OptionSpec& prf_alpha = t.add("prf_alpha", [](O& o) -> float& { return o.prf.alpha; }, "Rocchio: weight of the query vector");
+    OptionSpec& prf_alpha = t.add(
+        "prf_alpha", [](O& o) -> float& { return o.prf.alpha; }, "Rocchio: weight of the query vector");
     prf_alpha.min = -10, prf_alpha.max = 10;
-    OptionSpec& prf_beta =
-        t.add("prf_beta", [](O& o) -> float& { return o.prf.beta; }, "Rocchio: weight of the feedback documents' mean");
+    OptionSpec& prf_beta = t.add(
+        "prf_beta", [](O& o) -> float& { return o.prf.beta; }, "Rocchio: weight of the feedback documents' mean");
     prf_beta.min = -10, prf_beta.max = 10;
-    OptionSpec& ef = t.add("ef_search", [](O& o) -> int& { return o.vector_params.ef_search; },
-                           "HNSW: candidate list size (0: the index's default)");
+    OptionSpec& ef = t.add(
+        "ef_search", [](O& o) -> int& { return o.vector_params.ef_search; },
+        "HNSW: candidate list size (0: the index's default)");
     ef.min = 0, ef.max = 1 << 16;
-    OptionSpec& nprobe = t.add("nprobe", [](O& o) -> int& { return o.vector_params.nprobe; },
-                               "IVF: inverted lists visited per query (0: the index's default)");
+    OptionSpec& nprobe = t.add(
+        "nprobe", [](O& o) -> int& { return o.vector_params.nprobe; },
+        "IVF: inverted lists visited per query (0: the index's default)");
     nprobe.min = 0, nprobe.max = 1 << 16;
     return t;
   }();

@@ -310,8 +310,7 @@ RankedList Retriever::Impl::bm25_search(const std::string& query, size_t depth) 
   return out;
 }
 
-std::vector<RetrievalResult> Retriever::search(std::span<const std::string> queries,
-                                               const RetrievalOptions& options) {
+std::vector<RetrievalResult> Retriever::search(std::span<const std::string> queries, const RetrievalOptions& options) {
   const bool dense = options.mode != RetrievalMode::kBm25, sparse = options.mode != RetrievalMode::kDense;
   DENSER_CHECK(!dense || has_dense(), ErrorCode::kUnsupported, "retrieval mode ", retrieval_mode_name(options.mode),
                " needs a dense model and vector index, and this retriever has none");

@@ -45,11 +45,13 @@ inline void send_current_exception(const httplib::Request& req, httplib::Respons
     send_error(res, e.status, e.message);
   } catch (const Error& e) {
     const int status = http_status(e.code());
-    if (status >= 500) DENSER_LOG_WARN(who, ": ", req.method, " ", req.path, ": ", error_code_name(e.code()), ": ", e.what());
+    if (status >= 500)
+      DENSER_LOG_WARN(who, ": ", req.method, " ", req.path, ": ", error_code_name(e.code()), ": ", e.what());
     send_error(res, status, e.what(), error_code_name(e.code()), e.field());
   } catch (const std::bad_alloc&) {
     DENSER_LOG_WARN(who, ": ", req.method, " ", req.path, ": out of memory");
-    send_error(res, 503, "out of memory; retry later or with a smaller request", error_code_name(ErrorCode::kUnavailable));
+    send_error(res, 503, "out of memory; retry later or with a smaller request",
+               error_code_name(ErrorCode::kUnavailable));
   } catch (const std::exception& e) {
     DENSER_LOG_WARN(who, ": ", req.method, " ", req.path, ": internal error: ", e.what());
     send_error(res, 500, std::string("internal error: ") + e.what(), error_code_name(ErrorCode::kInternal));

@@ -21,17 +21,20 @@ std::vector<std::string> read_queries(const json& body, const ServerLimits& limi
   const json& query = field(body, "query");
   const json& many = field(body, "queries");
   if (query.is_null() == many.is_null())
-    reject_field(ErrorCode::kInvalidArgument, "query", "give exactly one of \"query\" (a string) and \"queries\" (an array)");
+    reject_field(ErrorCode::kInvalidArgument, "query",
+                 "give exactly one of \"query\" (a string) and \"queries\" (an array)");
   std::vector<std::string> queries;
   if (!query.is_null()) {
     if (!query.is_string()) reject_field(ErrorCode::kInvalidArgument, "query", "\"query\" must be a string");
     queries.push_back(query.get<std::string>());
   } else {
-    if (!many.is_array()) reject_field(ErrorCode::kInvalidArgument, "queries", "\"queries\" must be an array of strings");
+    if (!many.is_array())
+      reject_field(ErrorCode::kInvalidArgument, "queries", "\"queries\" must be an array of strings");
     if (many.empty()) reject_field(ErrorCode::kInvalidArgument, "queries", "\"queries\" is empty");
     if (many.size() > limits.max_batch)
-      reject_field(ErrorCode::kTooLarge, "queries", "\"queries\" holds " + std::to_string(many.size()) +
-                                                     " queries, above the limit of " + std::to_string(limits.max_batch));
+      reject_field(ErrorCode::kTooLarge, "queries",
+                   "\"queries\" holds " + std::to_string(many.size()) + " queries, above the limit of " +
+                       std::to_string(limits.max_batch));
     for (const json& q : many) {
       if (!q.is_string()) reject_field(ErrorCode::kInvalidArgument, "queries", "\"queries[]\" must be a string");
       queries.push_back(q.get<std::string>());
@@ -42,8 +45,9 @@ std::vector<std::string> read_queries(const json& body, const ServerLimits& limi
     const std::string name = queries.size() == 1 && !query.is_null() ? "query" : "queries[" + std::to_string(i) + "]";
     const std::string where = queries.size() == 1 ? "the query" : "query " + std::to_string(i);
     if (q.size() > limits.max_query_bytes)
-      reject_field(ErrorCode::kTooLarge, name, where + " is " + std::to_string(q.size()) +
-                                                  " bytes, above the limit of " + std::to_string(limits.max_query_bytes));
+      reject_field(ErrorCode::kTooLarge, name,
+                   where + " is " + std::to_string(q.size()) + " bytes, above the limit of " +
+                       std::to_string(limits.max_query_bytes));
     if (utf8::find_invalid(q) != std::string::npos)
       reject_field(ErrorCode::kInvalidArgument, name, where + " is not valid UTF-8");
     if (q.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -68,8 +72,9 @@ void read_prf_object(const json& prf, RetrievalOptions& out) {
 
 void check_limit(size_t value, size_t limit, const char* name) {
   if (value > limit)
-    reject_field(ErrorCode::kTooLarge, name, std::string("\"") + name + "\" is " + std::to_string(value) +
-                                                 ", above the limit of " + std::to_string(limit));
+    reject_field(
+        ErrorCode::kTooLarge, name,
+        std::string("\"") + name + "\" is " + std::to_string(value) + ", above the limit of " + std::to_string(limit));
 }
 
 }  // namespace

@@ -84,8 +84,7 @@ std::string snippet(std::string_view s, size_t limit) {
 // Latency histogram and counters for /metrics (Prometheus text format).
 class Metrics {
  public:
-  static constexpr std::array<double, 12> kBuckets{0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
-                                                   0.1,   0.2,   0.5,   1.0,  2.0,  5.0};
+  static constexpr std::array<double, 12> kBuckets{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0};
 
   void record(const std::string& route, int status, double seconds) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -176,8 +175,8 @@ struct SearchServer::Impl {
   void configure_connections();      // limits, timeouts, sockets, worker threads
   void guard_framing_and_headers();  // ambiguous framing (400 + close), header bytes (431)
   void add_api_routes();
-  void add_method_guards();          // 405 with Allow on known routes
-  void add_error_handlers();         // JSON bodies for httplib's own errors, 500 on exceptions
+  void add_method_guards();   // 405 with Allow on known routes
+  void add_error_handlers();  // JSON bodies for httplib's own errors, 500 on exceptions
   json search(const httplib::Request& req);
   json training_log() const;
   // Runs handler with error mapping and metrics under `route`.
@@ -202,8 +201,8 @@ void SearchServer::Impl::guarded(const std::string& route, const httplib::Reques
 
 json SearchServer::Impl::search(const httplib::Request& req) {
   std::vector<std::string> queries;
-  const RetrievalOptions opts = serve_internal::parse_search_body(
-      req.body, options.limits, options.defaults, {retriever->modes(), retriever->has_prf()}, queries);
+  const RetrievalOptions opts = serve_internal::parse_search_body(req.body, options.limits, options.defaults,
+                                                                  {retriever->modes(), retriever->has_prf()}, queries);
   std::vector<RetrievalResult> results = retriever->search(queries, opts);
   json out = {{"mode", retrieval_mode_name(opts.mode)}, {"results", json::array()}};
   for (size_t i = 0; i < results.size(); ++i) {
@@ -245,10 +244,11 @@ json SearchServer::Impl::training_log() const {
     try {
       records.push_back(json::parse(line));
     } catch (const json::exception&) {  // parse errors, and numbers beyond double
-      ++skipped;  // a line being written right now, or damage: the rest still plots
+      ++skipped;                        // a line being written right now, or damage: the rest still plots
     }
   }
-  return {{"available", true}, {"path", options.train_log}, {"records", std::move(records)}, {"skipped_lines", skipped}};
+  return {
+      {"available", true}, {"path", options.train_log}, {"records", std::move(records)}, {"skipped_lines", skipped}};
 }
 
 void SearchServer::Impl::install_routes() {
@@ -287,8 +287,9 @@ void SearchServer::Impl::guard_framing_and_headers() {
     size_t header_bytes = 0;
     for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
     if (header_bytes > options.limits.max_header_bytes) {
-      send_error(res, 431, "the request headers hold " + std::to_string(header_bytes) + " bytes, above the limit of " +
-                               std::to_string(options.limits.max_header_bytes));
+      send_error(res, 431,
+                 "the request headers hold " + std::to_string(header_bytes) + " bytes, above the limit of " +
+                     std::to_string(options.limits.max_header_bytes));
       metrics.record("other", 431, 0);
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -310,13 +311,17 @@ void SearchServer::Impl::add_api_routes() {
     guarded("/health", req, res, [&] {
       json modes = json::array();
       for (RetrievalMode m : retriever->modes()) modes.push_back(retrieval_mode_name(m));
-      send_json(res, 200, {{"status", "ok"}, {"docs", retriever->num_docs()}, {"modes", modes},
-                           {"prf", retriever->has_prf()}, {"model", retriever->model_fingerprint()},
-                           {"model_name", retriever->model_name()},
-                           {"default_mode", retrieval_mode_name(options.defaults.mode)},
-                           {"default_fusion", fusion_method_name(options.defaults.fusion)},
-                           {"default_alpha", options.defaults.alpha},
-                           {"documents_loaded", docs ? docs->size() : 0}});
+      send_json(res, 200,
+                {{"status", "ok"},
+                 {"docs", retriever->num_docs()},
+                 {"modes", modes},
+                 {"prf", retriever->has_prf()},
+                 {"model", retriever->model_fingerprint()},
+                 {"model_name", retriever->model_name()},
+                 {"default_mode", retrieval_mode_name(options.defaults.mode)},
+                 {"default_fusion", fusion_method_name(options.defaults.fusion)},
+                 {"default_alpha", options.defaults.alpha},
+                 {"documents_loaded", docs ? docs->size() : 0}});
     });
   });
   http.Post("/search", [this](const httplib::Request& req, httplib::Response& res) {
@@ -371,7 +376,9 @@ void SearchServer::Impl::add_error_handlers() {
     std::string message;
     switch (res.status) {
       case 404: message = "no route " + req.method + " " + req.path; break;
-      case 413: message = "the body is larger than the limit of " + std::to_string(options.limits.max_body_bytes) + " bytes"; break;
+      case 413:
+        message = "the body is larger than the limit of " + std::to_string(options.limits.max_body_bytes) + " bytes";
+        break;
       case 400: message = "malformed HTTP request"; break;
       default: message = "HTTP error " + std::to_string(res.status);
     }
@@ -384,8 +391,7 @@ void SearchServer::Impl::add_error_handlers() {
       if (error) std::rethrow_exception(error);
     } catch (const std::exception& e) {
       what += std::string(": ") + e.what();
-    } catch (...) {
-    }
+    } catch (...) {}
     send_error(res, 500, what);
   });
 }

@@ -28,12 +28,13 @@ size_t bounded_int(const json& body, const char* name, size_t fallback, size_t l
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return fallback;
   if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() && it->get<int64_t>() < 0))
-    serve_internal::reject_field(ErrorCode::kInvalidArgument, name, std::string("\"") + name + "\" must be a non-negative integer");
+    serve_internal::reject_field(ErrorCode::kInvalidArgument, name,
+                                 std::string("\"") + name + "\" must be a non-negative integer");
   const uint64_t v = it->get<uint64_t>();
   if (v < lo || v > hi)
     serve_internal::reject_field(v > hi && hi > 1 ? ErrorCode::kTooLarge : ErrorCode::kInvalidArgument, name,
-                                 std::string("\"") + name + "\" is " + std::to_string(v) + ", outside [" + std::to_string(lo) + ", " +
-                    std::to_string(hi) + "]");
+                                 std::string("\"") + name + "\" is " + std::to_string(v) + ", outside [" +
+                                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<size_t>(v);
 }
 
@@ -45,48 +46,57 @@ class RemoteVectorIndex final : public VectorIndex {
   RemoteVectorIndex(const std::string& url, std::string token, int timeout_s) : url_(url), token_(std::move(token)) {
     static const std::regex pattern(R"(^http://([^/:]+)(?::(\d+))?/?$)");
     std::smatch m;
-    DENSER_CHECK(std::regex_match(url, m, pattern), ErrorCode::kInvalidArgument, "shard URL \"", url, "\" is not of the form http://host:port");
+    DENSER_CHECK(std::regex_match(url, m, pattern), ErrorCode::kInvalidArgument, "shard URL \"", url,
+                 "\" is not of the form http://host:port");
     host_ = m[1];
     port_ = m[2].matched ? std::stoi(m[2]) : 80;
     timeout_s_ = timeout_s;
     const json info = get("/shard/info");
     try {
-      DENSER_CHECK(info.at("dim").is_number_unsigned() && info.at("dim").get<uint64_t>() <= 65536, ErrorCode::kUnavailable, "shard ", url_,
-                   ": \"dim\" is not a dimension: ", info.at("dim").dump());
-      DENSER_CHECK(info.at("vectors").is_number_unsigned(), ErrorCode::kUnavailable, "shard ", url_, ": \"vectors\" is not a count");
+      DENSER_CHECK(info.at("dim").is_number_unsigned() && info.at("dim").get<uint64_t>() <= 65536,
+                   ErrorCode::kUnavailable, "shard ", url_, ": \"dim\" is not a dimension: ", info.at("dim").dump());
+      DENSER_CHECK(info.at("vectors").is_number_unsigned(), ErrorCode::kUnavailable, "shard ", url_,
+                   ": \"vectors\" is not a count");
       dim_ = info.at("dim").get<uint32_t>();
       metric_ = parse_vector_metric(info.at("metric").get<std::string>());
       factory_ = info.at("factory").get<std::string>();
       fingerprint_ = info.at("model_fingerprint").get<std::string>();
       ids_ = get("/shard/ids").get<std::vector<std::string>>();
-      DENSER_CHECK(ids_.size() == info.at("vectors").get<uint64_t>(), ErrorCode::kUnavailable, "shard ", url_, " lists ", ids_.size(),
-                   " ids for ", info.at("vectors").get<uint64_t>(), " vectors");
+      DENSER_CHECK(ids_.size() == info.at("vectors").get<uint64_t>(), ErrorCode::kUnavailable, "shard ", url_,
+                   " lists ", ids_.size(), " ids for ", info.at("vectors").get<uint64_t>(), " vectors");
     } catch (const json::exception& e) {
-      DENSER_THROW(ErrorCode::kUnavailable, "shard ", url_, ": unexpected /shard/info or /shard/ids answer: ", e.what());
+      DENSER_THROW(ErrorCode::kUnavailable, "shard ", url_,
+                   ": unexpected /shard/info or /shard/ids answer: ", e.what());
     }
   }
 
   bool needs_training() const override { return false; }
-  void train(size_t, std::span<const float>, int) override { DENSER_THROW(ErrorCode::kUnsupported, "shard ", url_, " is remote: build it there"); }
+  void train(size_t, std::span<const float>, int) override {
+    DENSER_THROW(ErrorCode::kUnsupported, "shard ", url_, " is remote: build it there");
+  }
   void add(std::span<const std::string>, std::span<const float>, int) override {
     DENSER_THROW(ErrorCode::kUnsupported, "shard ", url_, " is remote: build it there");
   }
-  void save(const std::string&) const override { DENSER_THROW(ErrorCode::kUnsupported, "shard ", url_, " is remote: it is saved there"); }
+  void save(const std::string&) const override {
+    DENSER_THROW(ErrorCode::kUnsupported, "shard ", url_, " is remote: it is saved there");
+  }
 
   VectorSearchResults search(size_t nq, std::span<const float> q, size_t k, const VectorSearchParams& params,
                              int) const override {
     const auto start = std::chrono::steady_clock::now();
-    DENSER_CHECK(q.size() == nq * dim_, ErrorCode::kInvalidArgument, "shard ", url_, ": ", q.size(), " query values for ", nq, " queries of dim ", dim_);
+    DENSER_CHECK(q.size() == nq * dim_, ErrorCode::kInvalidArgument, "shard ", url_, ": ", q.size(),
+                 " query values for ", nq, " queries of dim ", dim_);
     json vectors = json::array();
-    for (size_t i = 0; i < nq; ++i) vectors.push_back(std::vector<float>(q.begin() + i * dim_, q.begin() + (i + 1) * dim_));
+    for (size_t i = 0; i < nq; ++i)
+      vectors.push_back(std::vector<float>(q.begin() + i * dim_, q.begin() + (i + 1) * dim_));
     json body = {{"k", k}, {"vectors", std::move(vectors)}, {"ef_search", params.ef_search}, {"nprobe", params.nprobe}};
     const json answer = post("/shard/search", body);
     VectorSearchResults out;
     out.stats.num_queries = nq;
     try {
       const json& hits = answer.at("hits");
-      DENSER_CHECK(hits.is_array() && hits.size() == nq, ErrorCode::kUnavailable, "shard ", url_, " answered ", hits.size(), " hit lists for ", nq,
-                   " queries");
+      DENSER_CHECK(hits.is_array() && hits.size() == nq, ErrorCode::kUnavailable, "shard ", url_, " answered ",
+                   hits.size(), " hit lists for ", nq, " queries");
       for (const json& list : hits) {
         std::vector<VectorHit>& mine = out.hits.emplace_back();
         for (const json& h : list) {
@@ -94,8 +104,9 @@ class RemoteVectorIndex final : public VectorIndex {
           // be an out-of-range conversion.
           const json &score = h.at("score"), &row = h.at("row");
           DENSER_CHECK(score.is_number() && std::abs(score.get<double>()) <= std::numeric_limits<float>::max() &&
-                           row.is_number_unsigned(), ErrorCode::kUnavailable,
-                       "shard ", url_, ": a hit with score ", score.dump(), " and row ", row.dump());
+                           row.is_number_unsigned(),
+                       ErrorCode::kUnavailable, "shard ", url_, ": a hit with score ", score.dump(), " and row ",
+                       row.dump());
           mine.push_back(VectorHit{h.at("id").get<std::string>(), score.get<float>(), row.get<uint64_t>()});
         }
       }
@@ -125,8 +136,10 @@ class RemoteVectorIndex final : public VectorIndex {
     return c;
   }
   json parse(const httplib::Result& res, const std::string& route) const {
-    DENSER_CHECK(res, ErrorCode::kUnavailable, "shard ", url_, route, ": no answer (", httplib::to_string(res.error()), ")");
-    DENSER_CHECK(res->status == 200, ErrorCode::kUnavailable, "shard ", url_, route, ": HTTP ", res->status, ": ", res->body.substr(0, 300));
+    DENSER_CHECK(res, ErrorCode::kUnavailable, "shard ", url_, route, ": no answer (", httplib::to_string(res.error()),
+                 ")");
+    DENSER_CHECK(res->status == 200, ErrorCode::kUnavailable, "shard ", url_, route, ": HTTP ", res->status, ": ",
+                 res->body.substr(0, 300));
     json j = json::parse(res->body, nullptr, false);
     DENSER_CHECK(!j.is_discarded(), ErrorCode::kUnavailable, "shard ", url_, route, ": the answer is not JSON");
     return j;
@@ -176,7 +189,8 @@ struct ShardServer::Impl {
 
   json search(const std::string& text) const {
     json body = json::parse(text, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) serve_internal::reject_field(ErrorCode::kInvalidArgument, "", "the body must be a JSON object");
+    if (body.is_discarded() || !body.is_object())
+      serve_internal::reject_field(ErrorCode::kInvalidArgument, "", "the body must be a JSON object");
     for (const auto& item : body.items())
       if (item.key() != "k" && item.key() != "vectors" && item.key() != "ef_search" && item.key() != "nprobe")
         serve_internal::reject_field(ErrorCode::kInvalidArgument, item.key(), "unknown field \"" + item.key() + "\"");
@@ -184,16 +198,22 @@ struct ShardServer::Impl {
     VectorSearchParams params{static_cast<int>(bounded_int(body, "ef_search", 0, 0, 1 << 20)),
                               static_cast<int>(bounded_int(body, "nprobe", 0, 0, 1 << 20))};
     auto it = body.find("vectors");
-    if (it == body.end() || !it->is_array() || it->empty()) serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors", "\"vectors\" must be a non-empty array");
+    if (it == body.end() || !it->is_array() || it->empty())
+      serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors", "\"vectors\" must be a non-empty array");
     if (it->size() > options.max_batch)
-      serve_internal::reject_field(ErrorCode::kTooLarge, "vectors", "\"vectors\" holds " + std::to_string(it->size()) + " queries, above " + std::to_string(options.max_batch));
+      serve_internal::reject_field(
+          ErrorCode::kTooLarge, "vectors",
+          "\"vectors\" holds " + std::to_string(it->size()) + " queries, above " + std::to_string(options.max_batch));
     const size_t dim = index->dim();
     std::vector<float> q;
     q.reserve(it->size() * dim);
     for (const json& v : *it) {
-      if (!v.is_array() || v.size() != dim) serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors", "every vector must be an array of " + std::to_string(dim) + " numbers");
+      if (!v.is_array() || v.size() != dim)
+        serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors",
+                                     "every vector must be an array of " + std::to_string(dim) + " numbers");
       for (const json& x : v) {
-        if (!x.is_number()) serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors", "vector values must be numbers");
+        if (!x.is_number())
+          serve_internal::reject_field(ErrorCode::kInvalidArgument, "vectors", "vector values must be numbers");
         q.push_back(x.get<float>());
       }
     }
@@ -223,9 +243,12 @@ ShardServer::ShardServer(std::shared_ptr<const VectorIndex> index, ShardServerOp
   });
   s.http.Get("/shard/info", [&s](const httplib::Request& req, httplib::Response& res) {
     s.guarded(req, res, false, [&] {
-      send_json(res, 200, {{"dim", s.index->dim()}, {"metric", vector_metric_name(s.index->metric())},
-                           {"factory", s.index->factory()}, {"model_fingerprint", s.index->fingerprint()},
-                           {"vectors", s.index->num_vectors()}});
+      send_json(res, 200,
+                {{"dim", s.index->dim()},
+                 {"metric", vector_metric_name(s.index->metric())},
+                 {"factory", s.index->factory()},
+                 {"model_fingerprint", s.index->fingerprint()},
+                 {"vectors", s.index->num_vectors()}});
     });
   });
   s.http.Get("/shard/ids", [&s](const httplib::Request& req, httplib::Response& res) {
@@ -236,8 +259,9 @@ ShardServer::ShardServer(std::shared_ptr<const VectorIndex> index, ShardServerOp
   });
   s.http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.body.empty())
-      send_error(res, res.status, res.status == 404 ? "no route " + req.method + " " + req.path
-                                                    : "HTTP error " + std::to_string(res.status));
+      send_error(
+          res, res.status,
+          res.status == 404 ? "no route " + req.method + " " + req.path : "HTTP error " + std::to_string(res.status));
   });
 }
 

@@ -29,7 +29,7 @@ struct TermPostings {
 struct Partition {
   std::unordered_map<std::string, uint32_t> ids;  // term -> index in postings / names
   std::vector<TermPostings> postings;
-  std::vector<const std::string*> names;          // keys of `ids` (stable node storage)
+  std::vector<const std::string*> names;  // keys of `ids` (stable node storage)
 };
 
 struct IndexData {

@@ -79,8 +79,8 @@ struct Bm25IndexBuilder::Impl {
   int num_threads = 1;
   bool finished = false;
   Bm25BuildStats stats;
-  std::vector<AnalyzedDoc> analyzed;               // one batch
-  std::vector<std::vector<std::string>> tokens;    // per thread
+  std::vector<AnalyzedDoc> analyzed;             // one batch
+  std::vector<std::vector<std::string>> tokens;  // per thread
 
   explicit Impl(const Bm25BuildOptions& options) : analyzer(options.analyzer) {
     validate_bm25_params(options.params);
@@ -118,8 +118,8 @@ void Bm25IndexBuilder::Impl::add_batch(const Document* docs, size_t n) {
 
 void Bm25IndexBuilder::Impl::record_documents(const Document* docs, size_t n) {
   // Document numbers are uint32_t and UINT32_MAX marks "no more documents" in search.
-  DENSER_CHECK(data.doc_lengths.size() + n < UINT32_MAX, ErrorCode::kTooLarge, "a BM25 index holds at most ", UINT32_MAX - 1,
-               " documents");
+  DENSER_CHECK(data.doc_lengths.size() + n < UINT32_MAX, ErrorCode::kTooLarge, "a BM25 index holds at most ",
+               UINT32_MAX - 1, " documents");
   for (size_t i = 0; i < n; ++i) {
     const AnalyzedDoc& doc = analyzed[i];
     DENSER_CHECK(doc.length <= UINT32_MAX, ErrorCode::kTooLarge, "document ", docs[i].id, " has more than 2^32 terms");

@@ -58,9 +58,9 @@ struct TermCursor {
   uint64_t term = 0;
   const bm25_format::BlockMeta* blocks = nullptr;
   uint32_t num_blocks = 0;
-  float weight = 0.0f;      // boost * idf
+  float weight = 0.0f;       // boost * idf
   uint32_t query_index = 0;  // position among the query's terms: the summation order
-  double max_score = 0.0;   // bound over the whole term
+  double max_score = 0.0;    // bound over the whole term
 
   uint32_t block = 0;    // block whose postings are in docs/tfs
   uint32_t shallow = 0;  // first block that may hold the current window (block table only)

@@ -27,20 +27,20 @@ inline constexpr uint32_t kKnownFlags = kFlagExactLengths | kFlagStem | kFlagRem
 struct FileHeader {
   char magic[8];
   uint32_t version;
-  uint32_t header_bytes;      // sizeof(FileHeader)
-  uint64_t file_bytes;        // the whole file, trailer included
+  uint32_t header_bytes;  // sizeof(FileHeader)
+  uint64_t file_bytes;    // the whole file, trailer included
   uint64_t num_docs;
   uint64_t num_docs_with_terms;  // Lucene's docCount: N in idf and avgdl
   uint64_t num_terms;
   uint64_t num_postings;
   uint64_t num_blocks;
-  uint64_t total_terms;       // sum of document lengths (Lucene's sumTotalTermFreq)
-  float k1;                   // default scoring parameters
+  uint64_t total_terms;  // sum of document lengths (Lucene's sumTotalTermFreq)
+  float k1;              // default scoring parameters
   float b;
   uint32_t flags;
-  uint32_t block_size;        // kBlockSize
+  uint32_t block_size;  // kBlockSize
   uint32_t num_sections;
-  uint32_t reserved[9];       // zero
+  uint32_t reserved[9];  // zero
 };
 static_assert(sizeof(FileHeader) == 128);
 
@@ -74,7 +74,7 @@ struct TermEntry {
   uint64_t postings_bytes;   // its blocks, back to back
   uint64_t first_block;      // index of its first BlockMeta
   uint32_t name_bytes;
-  uint32_t df;               // documents containing the term (= postings)
+  uint32_t df;  // documents containing the term (= postings)
   uint32_t best_tf;
   uint32_t best_len;
   uint32_t max_tf;

@@ -26,27 +26,28 @@ std::string hex32(uint32_t value) {
 
 void validate_header(const Bm25Index::Impl& index, FileHeader& header) {
   const std::string& name = index.name;
-  DENSER_CHECK(index.size >= sizeof(FileHeader), ErrorCode::kCorrupt, name, ": not a denser BM25 index: the file is ", index.size,
-               " bytes, smaller than the ", sizeof(FileHeader), "-byte header");
+  DENSER_CHECK(index.size >= sizeof(FileHeader), ErrorCode::kCorrupt, name, ": not a denser BM25 index: the file is ",
+               index.size, " bytes, smaller than the ", sizeof(FileHeader), "-byte header");
   std::memcpy(&header, index.base, sizeof(header));
   DENSER_CHECK(std::memcmp(header.magic, bm25_format::kMagic, sizeof(header.magic)) == 0, ErrorCode::kCorrupt, name,
                ": not a denser BM25 index: bad magic at byte 0 (expected \"DNSRBM25\")");
-  DENSER_CHECK(header.version == bm25_format::kVersion, ErrorCode::kCorrupt, name, ": unsupported BM25 index format version ",
-               header.version, " (this build reads version ", bm25_format::kVersion, ")");
-  DENSER_CHECK(header.file_bytes == index.size, ErrorCode::kCorrupt, name, ": the header says the file has ", header.file_bytes,
-               " bytes but it has ", index.size, " (truncated or damaged)");
+  DENSER_CHECK(header.version == bm25_format::kVersion, ErrorCode::kCorrupt, name,
+               ": unsupported BM25 index format version ", header.version, " (this build reads version ",
+               bm25_format::kVersion, ")");
+  DENSER_CHECK(header.file_bytes == index.size, ErrorCode::kCorrupt, name, ": the header says the file has ",
+               header.file_bytes, " bytes but it has ", index.size, " (truncated or damaged)");
   bm25_format::Trailer trailer;
   std::memcpy(&trailer, index.base + index.size - sizeof(trailer), sizeof(trailer));
-  DENSER_CHECK(trailer.reserved == 0, ErrorCode::kCorrupt, name, ": corrupt trailer at byte ", index.size - sizeof(trailer));
+  DENSER_CHECK(trailer.reserved == 0, ErrorCode::kCorrupt, name, ": corrupt trailer at byte ",
+               index.size - sizeof(trailer));
   DENSER_CHECK(header.header_bytes == sizeof(FileHeader) && header.block_size == kBlockSize &&
-                   header.num_sections == bm25_format::kNumSections &&
-                   (header.flags & ~bm25_format::kKnownFlags) == 0, ErrorCode::kCorrupt,
-               name, ": corrupt header (header size, block size, section count or flags)");
-  DENSER_CHECK(std::isfinite(header.k1) && header.k1 >= 0.0f && header.b >= 0.0f && header.b <= 1.0f, ErrorCode::kCorrupt, name,
-               ": corrupt header: invalid BM25 parameters k1=", header.k1, " b=", header.b);
+                   header.num_sections == bm25_format::kNumSections && (header.flags & ~bm25_format::kKnownFlags) == 0,
+               ErrorCode::kCorrupt, name, ": corrupt header (header size, block size, section count or flags)");
+  DENSER_CHECK(std::isfinite(header.k1) && header.k1 >= 0.0f && header.b >= 0.0f && header.b <= 1.0f,
+               ErrorCode::kCorrupt, name, ": corrupt header: invalid BM25 parameters k1=", header.k1, " b=", header.b);
   DENSER_CHECK(header.num_docs < UINT32_MAX && header.num_docs_with_terms <= header.num_docs &&
-                   header.num_postings >= header.num_terms && header.num_blocks >= header.num_terms, ErrorCode::kCorrupt,
-               name, ": corrupt header: inconsistent counts");
+                   header.num_postings >= header.num_terms && header.num_blocks >= header.num_terms,
+               ErrorCode::kCorrupt, name, ": corrupt header: inconsistent counts");
 }
 
 void verify_checksum(const Bm25Index::Impl& index) {
@@ -54,15 +55,16 @@ void verify_checksum(const Bm25Index::Impl& index) {
   bm25_format::Trailer trailer;
   std::memcpy(&trailer, index.base + payload, sizeof(trailer));
   const uint32_t actual = crc32c(index.base, payload);
-  DENSER_CHECK(actual == trailer.crc, ErrorCode::kCorrupt, index.name, ": checksum mismatch (stored ", hex32(trailer.crc),
-               ", computed ", hex32(actual), "): the file is corrupt");
+  DENSER_CHECK(actual == trailer.crc, ErrorCode::kCorrupt, index.name, ": checksum mismatch (stored ",
+               hex32(trailer.crc), ", computed ", hex32(actual), "): the file is corrupt");
 }
 
 // Checks that `count` items of `item_bytes` fill the section exactly (overflow-safe).
 void expect_items(const Bm25Index::Impl& index, const SectionEntry& s, uint64_t count, uint64_t item_bytes,
                   const char* what) {
-  DENSER_CHECK(count <= s.bytes / item_bytes && count * item_bytes == s.bytes, ErrorCode::kCorrupt, index.name, ": section ", s.id, " (",
-               what, ") at byte ", s.offset, " has ", s.bytes, " bytes, expected ", count, " x ", item_bytes);
+  DENSER_CHECK(count <= s.bytes / item_bytes && count * item_bytes == s.bytes, ErrorCode::kCorrupt, index.name,
+               ": section ", s.id, " (", what, ") at byte ", s.offset, " has ", s.bytes, " bytes, expected ", count,
+               " x ", item_bytes);
 }
 
 void map_sections(Bm25Index::Impl& index) {
@@ -76,15 +78,16 @@ void map_sections(Bm25Index::Impl& index) {
   uint64_t previous_end = table_end;
   for (uint32_t i = 0; i < bm25_format::kNumSections; ++i) {
     const uint64_t at = sizeof(FileHeader) + i * sizeof(SectionEntry);
-    DENSER_CHECK(s[i].id == i + 1 && s[i].offset % bm25_format::kSectionAlignment == 0 &&
-                     s[i].offset >= previous_end && s[i].offset <= trailer && s[i].bytes <= trailer - s[i].offset, ErrorCode::kCorrupt,
-                 index.name, ": corrupt section table entry ", i, " at byte ", at, ": section ", s[i].id, " at byte ",
-                 s[i].offset, " with ", s[i].bytes, " bytes does not fit in the file");
+    DENSER_CHECK(s[i].id == i + 1 && s[i].offset % bm25_format::kSectionAlignment == 0 && s[i].offset >= previous_end &&
+                     s[i].offset <= trailer && s[i].bytes <= trailer - s[i].offset,
+                 ErrorCode::kCorrupt, index.name, ": corrupt section table entry ", i, " at byte ", at, ": section ",
+                 s[i].id, " at byte ", s[i].offset, " with ", s[i].bytes, " bytes does not fit in the file");
     previous_end = s[i].offset + s[i].bytes;
   }
   expect_items(index, s[1], h.num_terms, sizeof(TermEntry), "term table");
   expect_items(index, s[2], h.num_blocks, sizeof(BlockMeta), "block table");
-  DENSER_CHECK(s[3].bytes >= bm25_format::kPostingsPadding, ErrorCode::kCorrupt, index.name, ": corrupt postings section size");
+  DENSER_CHECK(s[3].bytes >= bm25_format::kPostingsPadding, ErrorCode::kCorrupt, index.name,
+               ": corrupt postings section size");
   expect_items(index, s[4], h.num_docs + 1, sizeof(uint64_t), "document id offsets");
   expect_items(index, s[6], h.num_docs, sizeof(uint32_t), "document lengths");
   expect_items(index, s[7], h.num_docs, 1, "document norms");
@@ -115,17 +118,17 @@ void validate_term(const Bm25Index::Impl& index, uint64_t t, TermTotals& totals)
   const uint64_t at = reinterpret_cast<const uint8_t*>(&e) - index.base;
   DENSER_CHECK(e.name_offset == totals.name_bytes && e.name_bytes <= index.term_bytes_size - e.name_offset &&
                    e.df >= 1 && e.df <= index.header.num_docs_with_terms && e.first_block == totals.blocks &&
-                   e.postings_offset == totals.postings_bytes, ErrorCode::kCorrupt,
-               index.name, ": corrupt term table entry ", t, " at byte ", at);
+                   e.postings_offset == totals.postings_bytes,
+               ErrorCode::kCorrupt, index.name, ": corrupt term table entry ", t, " at byte ", at);
   const uint64_t num_blocks = bm25_format::num_blocks_for(e.df);
   const uint64_t postings_room = index.postings_size - bm25_format::kPostingsPadding - totals.postings_bytes;
   DENSER_CHECK(num_blocks <= index.header.num_blocks - totals.blocks && e.postings_bytes >= 2 * num_blocks &&
-                   e.postings_bytes <= postings_room, ErrorCode::kCorrupt,
-               index.name,
-               ": corrupt term table entry ", t, " at byte ", at, ": its blocks do not fit");
+                   e.postings_bytes <= postings_room,
+               ErrorCode::kCorrupt, index.name, ": corrupt term table entry ", t, " at byte ", at,
+               ": its blocks do not fit");
   if (t > 0) {
-    DENSER_CHECK(index.term_name(t - 1) < index.term_name(t), ErrorCode::kCorrupt, index.name, ": corrupt term table entry ", t,
-                 " at byte ", at, ": terms out of order");
+    DENSER_CHECK(index.term_name(t - 1) < index.term_name(t), ErrorCode::kCorrupt, index.name,
+                 ": corrupt term table entry ", t, " at byte ", at, ": terms out of order");
   }
   totals.name_bytes += e.name_bytes;
   totals.blocks += num_blocks;
@@ -139,13 +142,13 @@ void validate_blocks(const Bm25Index::Impl& index, uint64_t t) {
   int64_t previous_doc = -1;
   for (uint64_t j = 0; j < num_blocks; ++j) {
     const BlockMeta& block = index.blocks[e.first_block + j];
-    const bool offset_ok = j == 0 ? block.offset == 0
-                                  : block.offset > index.blocks[e.first_block + j - 1].offset &&
-                                        block.offset < e.postings_bytes;
-    DENSER_CHECK(offset_ok && static_cast<int64_t>(block.last_doc) > previous_doc &&
-                     block.last_doc < index.header.num_docs, ErrorCode::kCorrupt,
-                 index.name, ": corrupt block table entry ", e.first_block + j, " at byte ",
-                 reinterpret_cast<const uint8_t*>(&block) - index.base, " (term ", t, ")");
+    const bool offset_ok =
+        j == 0 ? block.offset == 0
+               : block.offset > index.blocks[e.first_block + j - 1].offset && block.offset < e.postings_bytes;
+    DENSER_CHECK(
+        offset_ok && static_cast<int64_t>(block.last_doc) > previous_doc && block.last_doc < index.header.num_docs,
+        ErrorCode::kCorrupt, index.name, ": corrupt block table entry ", e.first_block + j, " at byte ",
+        reinterpret_cast<const uint8_t*>(&block) - index.base, " (term ", t, ")");
     previous_doc = block.last_doc;
   }
 }
@@ -158,8 +161,9 @@ void validate_terms(const Bm25Index::Impl& index) {
   }
   DENSER_CHECK(totals.name_bytes == index.term_bytes_size && totals.blocks == index.header.num_blocks &&
                    totals.postings == index.header.num_postings &&
-                   totals.postings_bytes + bm25_format::kPostingsPadding == index.postings_size, ErrorCode::kCorrupt,
-               index.name, ": corrupt term table: its totals disagree with the header and section sizes");
+                   totals.postings_bytes + bm25_format::kPostingsPadding == index.postings_size,
+               ErrorCode::kCorrupt, index.name,
+               ": corrupt term table: its totals disagree with the header and section sizes");
 }
 
 void validate_documents(const Bm25Index::Impl& index) {
@@ -170,8 +174,8 @@ void validate_documents(const Bm25Index::Impl& index) {
     DENSER_CHECK(index.doc_id_offsets[d] <= index.doc_id_offsets[d + 1], ErrorCode::kCorrupt, index.name,
                  ": corrupt document id offsets at document ", d);
     const uint32_t length = index.doc_lengths[d];
-    DENSER_CHECK(index.doc_norms[d] == length_to_norm_byte(length), ErrorCode::kCorrupt, index.name, ": corrupt norm of document ", d,
-                 " (length ", length, ")");
+    DENSER_CHECK(index.doc_norms[d] == length_to_norm_byte(length), ErrorCode::kCorrupt, index.name,
+                 ": corrupt norm of document ", d, " (length ", length, ")");
     total += length;
     with_terms += length > 0;
   }
@@ -258,8 +262,7 @@ Bm25Index Bm25Index::open(const std::string& path, const Bm25LoadOptions& option
   return Bm25Index(std::move(impl));
 }
 
-Bm25Index Bm25Index::from_bytes(std::vector<uint8_t> bytes, const std::string& name,
-                                const Bm25LoadOptions& options) {
+Bm25Index Bm25Index::from_bytes(std::vector<uint8_t> bytes, const std::string& name, const Bm25LoadOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->name = name;
   impl->owned = std::move(bytes);
@@ -278,13 +281,15 @@ const AnalyzerOptions& Bm25Index::analyzer_options() const { return impl_->analy
 uint64_t Bm25Index::size_bytes() const { return impl_->size; }
 
 std::string_view Bm25Index::doc_id(uint32_t doc) const {
-  DENSER_CHECK(doc < num_docs(), ErrorCode::kInvalidArgument, "document number ", doc, " out of range (", num_docs(), " documents)");
+  DENSER_CHECK(doc < num_docs(), ErrorCode::kInvalidArgument, "document number ", doc, " out of range (", num_docs(),
+               " documents)");
   const uint64_t begin = impl_->doc_id_offsets[doc];
   return {impl_->doc_id_bytes + begin, impl_->doc_id_offsets[doc + 1] - begin};
 }
 
 uint32_t Bm25Index::doc_length(uint32_t doc) const {
-  DENSER_CHECK(doc < num_docs(), ErrorCode::kInvalidArgument, "document number ", doc, " out of range (", num_docs(), " documents)");
+  DENSER_CHECK(doc < num_docs(), ErrorCode::kInvalidArgument, "document number ", doc, " out of range (", num_docs(),
+               " documents)");
   return impl_->doc_lengths[doc];
 }
 

@@ -37,17 +37,15 @@ struct Bm25Index::Impl {
   Bm25Analyzer analyzer;
   bm25_detail::ScoreModel default_model;  // for `params`
 
-  std::string_view term_name(uint64_t i) const {
-    return {term_bytes + terms[i].name_offset, terms[i].name_bytes};
-  }
+  std::string_view term_name(uint64_t i) const { return {term_bytes + terms[i].name_offset, terms[i].name_bytes}; }
   /// Index of `term` in the term table, or -1. O(log num_terms).
   int64_t find_term(std::string_view term) const;
   /// Where block j of term t lies, and what its decoding is checked against.
   struct BlockRef {
     const uint8_t* data;
     size_t bytes;
-    size_t count;       // postings in the block
-    uint32_t base;      // previous block's last document + 1 (0 for the first)
+    size_t count;   // postings in the block
+    uint32_t base;  // previous block's last document + 1 (0 for the first)
     uint32_t last_doc;
   };
   BlockRef block_ref(uint64_t t, uint64_t j) const;

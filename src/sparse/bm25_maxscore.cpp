@@ -51,9 +51,9 @@ float window_bound(TermCursor& c, uint32_t w0, uint64_t w1, const ScoringContext
 // Per-thread buffers, reused across queries: rows are zeroed again as each document is
 // finished, so a query leaves them clean (unless it threw, which `dirty` records).
 struct Scratch {
-  std::vector<float> rows;       // window row r, term q: rows[r * m + q] (0 when no match)
-  std::vector<double> partial;   // per row: sum of the contributions so far (for pruning)
-  std::vector<uint64_t> terms;   // per row: bit q set when term q matched (queries of <= 64 terms)
+  std::vector<float> rows;        // window row r, term q: rows[r * m + q] (0 when no match)
+  std::vector<double> partial;    // per row: sum of the contributions so far (for pruning)
+  std::vector<uint64_t> terms;    // per row: bit q set when term q matched (queries of <= 64 terms)
   std::vector<uint64_t> matched;  // bit r set when row r holds a document
   std::vector<uint32_t> candidates;
   bool dirty = false;
@@ -78,13 +78,7 @@ class WindowedMaxScore {
  public:
   WindowedMaxScore(std::vector<TermCursor>& cursors, const ScoringContext& ctx, TopK& top, Bm25SearchStats& stats,
                    Scratch& scratch)
-      : cursors_(cursors),
-        ctx_(ctx),
-        scorer_(ctx),
-        top_(top),
-        stats_(stats),
-        scratch_(scratch),
-        m_(cursors.size()) {
+      : cursors_(cursors), ctx_(ctx), scorer_(ctx), top_(top), stats_(stats), scratch_(scratch), m_(cursors.size()) {
     max_window_ = 4096;
     while (max_window_ > 64 && max_window_ * m_ > kTableFloats) max_window_ /= 2;
     // Windows start small and double, so that a threshold exists before large windows
@@ -123,9 +117,8 @@ class WindowedMaxScore {
       bounds_[i] = window_bound(cursors_[i], w0, w1, ctx_);
       order_[i] = static_cast<uint32_t>(i);
     }
-    std::sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
-      return bounds_[a] < bounds_[b] || (bounds_[a] == bounds_[b] && a < b);
-    });
+    std::sort(order_.begin(), order_.end(),
+              [&](uint32_t a, uint32_t b) { return bounds_[a] < bounds_[b] || (bounds_[a] == bounds_[b] && a < b); });
     prefix_[0] = 0.0;
     for (size_t i = 0; i < m_; ++i) prefix_[i + 1] = prefix_[i] + bounds_[order_[i]];
     first_essential_ = 0;
@@ -278,7 +271,7 @@ class WindowedMaxScore {
   Bm25SearchStats& stats_;
   Scratch& scratch_;
   size_t m_;
-  size_t window_ = 0;      // documents in the current window (a multiple of 64)
+  size_t window_ = 0;  // documents in the current window (a multiple of 64)
   size_t max_window_ = 0;
   std::vector<double> bounds_;   // per term (query order): bound in the current window
   std::vector<double> prefix_;   // prefix_[i]: sum of the i smallest bounds

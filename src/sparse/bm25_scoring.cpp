@@ -32,9 +32,10 @@ constexpr uint32_t kNumFreeValues = 24;
 }  // namespace
 
 void validate_bm25_params(const Bm25Params& params) {
-  DENSER_CHECK(std::isfinite(params.k1) && params.k1 >= 0.0f, ErrorCode::kInvalidArgument, "BM25 k1 must be a finite value >= 0, got ",
-               params.k1);
-  DENSER_CHECK(params.b >= 0.0f && params.b <= 1.0f, ErrorCode::kInvalidArgument, "BM25 b must be in [0, 1], got ", params.b);
+  DENSER_CHECK(std::isfinite(params.k1) && params.k1 >= 0.0f, ErrorCode::kInvalidArgument,
+               "BM25 k1 must be a finite value >= 0, got ", params.k1);
+  DENSER_CHECK(params.b >= 0.0f && params.b <= 1.0f, ErrorCode::kInvalidArgument, "BM25 b must be in [0, 1], got ",
+               params.b);
 }
 
 uint8_t length_to_norm_byte(uint32_t length) {

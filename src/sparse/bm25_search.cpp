@@ -60,8 +60,7 @@ std::vector<QueryTerm> prepare_query(const Bm25Index::Impl& index, const std::ve
 // Term at a time over every posting; each document's sum starts at 0.0 and receives the
 // contributions in query-term order, as in the pruned path.
 template <bool kExact>
-void run_exhaustive(std::vector<TermCursor>& cursors, const ScoringContext& ctx, TopK& top,
-                    Bm25SearchStats& stats) {
+void run_exhaustive(std::vector<TermCursor>& cursors, const ScoringContext& ctx, TopK& top, Bm25SearchStats& stats) {
   const uint64_t n = ctx.index->header.num_docs;
   const PostingScorer<kExact> scorer(ctx);
   std::vector<double> sums(n, 0.0);
@@ -173,8 +172,8 @@ std::vector<Bm25SearchResult> Bm25Index::search_batch(const std::vector<std::str
 
 Run Bm25Index::to_run(const std::vector<Query>& queries, const std::vector<Bm25SearchResult>& results,
                       const std::string& tag) const {
-  DENSER_CHECK(queries.size() == results.size(), ErrorCode::kInvalidArgument, "to_run: ", queries.size(), " queries but ", results.size(),
-               " results");
+  DENSER_CHECK(queries.size() == results.size(), ErrorCode::kInvalidArgument, "to_run: ", queries.size(),
+               " queries but ", results.size(), " results");
   Run run;
   run.tag = tag;
   for (size_t i = 0; i < queries.size(); ++i) {

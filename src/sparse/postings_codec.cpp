@@ -111,8 +111,8 @@ void decode_tfs(const uint8_t* in, size_t n, uint32_t* tfs) {
   for (size_t i = 0; i < n; ++i) tfs[i] += 1;
 }
 
-bool decode_block(const uint8_t* in, size_t available, size_t n, uint32_t base, uint32_t last_doc,
-                  uint32_t* docs, uint32_t* tfs) {
+bool decode_block(const uint8_t* in, size_t available, size_t n, uint32_t base, uint32_t last_doc, uint32_t* docs,
+                  uint32_t* tfs) {
   if (!decode_docs(in, available, n, base, last_doc, docs)) return false;
   decode_tfs(in, n, tfs);
   return true;

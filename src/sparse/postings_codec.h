@@ -23,8 +23,8 @@ void encode_block(const uint32_t* docs, const uint32_t* tfs, size_t n, uint32_t 
 /// readable bytes after them. Returns false, with docs/tfs unspecified, when the block is
 /// malformed: widths above 32, a size other than `available`, or documents that do not end
 /// at last_doc (documents are strictly increasing by construction, so all are <= last_doc).
-bool decode_block(const uint8_t* in, size_t available, size_t n, uint32_t base, uint32_t last_doc,
-                  uint32_t* docs, uint32_t* tfs);
+bool decode_block(const uint8_t* in, size_t available, size_t n, uint32_t base, uint32_t last_doc, uint32_t* docs,
+                  uint32_t* tfs);
 
 /// The documents only, with the same checks: a cursor that skips through a block often
 /// never needs its frequencies.

@@ -12,10 +12,10 @@ namespace {
 
 // What the cleanup and whitespace split make of one code point.
 enum class CharClass : uint8_t {
-  kDrop,        // removed: NUL, U+FFFD, control and format characters
-  kSpace,       // ends the current word
-  kIdeograph,   // a CJK ideograph: a word by itself
-  kWord,        // part of a word (punctuation is split off later, after lowercasing)
+  kDrop,       // removed: NUL, U+FFFD, control and format characters
+  kSpace,      // ends the current word
+  kIdeograph,  // a CJK ideograph: a word by itself
+  kWord,       // part of a word (punctuation is split off later, after lowercasing)
 };
 
 // BERT counts every non-alphanumeric printable ASCII character as punctuation, even the
@@ -60,20 +60,16 @@ CharClass classify(char32_t c, bool drop_all_other, bool split_cjk) {
   if (c == 0xFFFD) return CharClass::kDrop;
   switch (category(c)) {
     case UTF8PROC_CATEGORY_CC:
-    case UTF8PROC_CATEGORY_CF:
-      return CharClass::kDrop;
+    case UTF8PROC_CATEGORY_CF: return CharClass::kDrop;
     case UTF8PROC_CATEGORY_CS:
     case UTF8PROC_CATEGORY_CO:
-    case UTF8PROC_CATEGORY_CN:
-      return drop_all_other ? CharClass::kDrop : CharClass::kWord;
+    case UTF8PROC_CATEGORY_CN: return drop_all_other ? CharClass::kDrop : CharClass::kWord;
     // Zs is BERT's whitespace; Zl and Zp (U+2028, U+2029) survive its cleanup but then
     // separate words in Python's str.split(), so they end up as separators too.
     case UTF8PROC_CATEGORY_ZS:
     case UTF8PROC_CATEGORY_ZL:
-    case UTF8PROC_CATEGORY_ZP:
-      return CharClass::kSpace;
-    default:
-      return split_cjk && is_cjk_ideograph(c) ? CharClass::kIdeograph : CharClass::kWord;
+    case UTF8PROC_CATEGORY_ZP: return CharClass::kSpace;
+    default: return split_cjk && is_cjk_ideograph(c) ? CharClass::kIdeograph : CharClass::kWord;
   }
 }
 
@@ -81,12 +77,26 @@ CharClass classify(char32_t c, bool drop_all_other, bool split_cjk) {
 // the Word_Break classes MidLetter, MidNumLet and Single_Quote.
 bool is_case_ignorable(char32_t c) {
   switch (c) {
-    case 0x27: case 0x2E: case 0x3A: case 0x5E: case 0x60: case 0xB7: case 0x387: case 0x55F: case 0x5F4:
-    case 0x2018: case 0x2019: case 0x2024: case 0x2027: case 0xFE13: case 0xFE52:
-    case 0xFE55: case 0xFF07: case 0xFF0E: case 0xFF1A:
-      return true;
-    default:
-      break;
+    case 0x27:
+    case 0x2E:
+    case 0x3A:
+    case 0x5E:
+    case 0x60:
+    case 0xB7:
+    case 0x387:
+    case 0x55F:
+    case 0x5F4:
+    case 0x2018:
+    case 0x2019:
+    case 0x2024:
+    case 0x2027:
+    case 0xFE13:
+    case 0xFE52:
+    case 0xFE55:
+    case 0xFF07:
+    case 0xFF0E:
+    case 0xFF1A: return true;
+    default: break;
   }
   if (c < 128) return false;
   switch (category(c)) {
@@ -94,10 +104,8 @@ bool is_case_ignorable(char32_t c) {
     case UTF8PROC_CATEGORY_ME:
     case UTF8PROC_CATEGORY_CF:
     case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_SK:
-      return true;
-    default:
-      return false;
+    case UTF8PROC_CATEGORY_SK: return true;
+    default: return false;
   }
 }
 
@@ -113,8 +121,7 @@ bool is_cased(char32_t c) {
   switch (category(c)) {
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-      return true;
+    case UTF8PROC_CATEGORY_LT: return true;
     default: {
       auto i = static_cast<utf8proc_int32_t>(c);
       return utf8proc_tolower(i) != i || utf8proc_toupper(i) != i;
@@ -266,19 +273,14 @@ void BasicTokenizer::tokenize_segment(std::string_view segment, Scratch& scratch
     char32_t c = utf8::decode(segment, pos);
     if (c == utf8::kInvalid) continue;
     switch (classify(c, options_.drop_all_other_categories, options_.tokenize_chinese_chars)) {
-      case CharClass::kDrop:
-        break;
-      case CharClass::kSpace:
-        emit_word(scratch, out);
-        break;
+      case CharClass::kDrop: break;
+      case CharClass::kSpace: emit_word(scratch, out); break;
       case CharClass::kIdeograph:
         emit_word(scratch, out);
         scratch.word.push_back(c);
         emit_word(scratch, out);
         break;
-      case CharClass::kWord:
-        scratch.word.push_back(c);
-        break;
+      case CharClass::kWord: scratch.word.push_back(c); break;
     }
   }
   emit_word(scratch, out);

@@ -65,14 +65,16 @@ std::vector<std::string> load_vocab_json(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     DENSER_THROW(ErrorCode::kCorrupt, path, ": not valid JSON (expected an object token -> id): ", e.what());
   }
-  DENSER_CHECK(doc.is_object() && !doc.empty(), ErrorCode::kCorrupt, path, ": expected a non-empty JSON object token -> id");
+  DENSER_CHECK(doc.is_object() && !doc.empty(), ErrorCode::kCorrupt, path,
+               ": expected a non-empty JSON object token -> id");
   std::vector<std::string> tokens(doc.size());
   std::vector<bool> seen(doc.size(), false);
   for (const auto& [token, value] : doc.items()) {
-    DENSER_CHECK(value.is_number_integer(), ErrorCode::kCorrupt, path, ": the id of token '", token, "' is not an integer");
+    DENSER_CHECK(value.is_number_integer(), ErrorCode::kCorrupt, path, ": the id of token '", token,
+                 "' is not an integer");
     const auto id = value.get<int64_t>();
-    DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens.size(), ErrorCode::kCorrupt, path, ": id ", id, " of token '", token,
-                 "' is outside 0..", tokens.size() - 1, " (ids must be exactly 0..n-1)");
+    DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens.size(), ErrorCode::kCorrupt, path, ": id ", id,
+                 " of token '", token, "' is outside 0..", tokens.size() - 1, " (ids must be exactly 0..n-1)");
     DENSER_CHECK(!seen[static_cast<size_t>(id)], ErrorCode::kCorrupt, path, ": id ", id, " is given to both '",
                  tokens[static_cast<size_t>(id)], "' and '", token, "'");
     DENSER_CHECK(!token.empty(), ErrorCode::kCorrupt, path, ": empty token for id ", id);
@@ -97,7 +99,8 @@ std::vector<BpeMerge> load_merges_txt(const std::string& path) {
       pos = end;
     }
     if (parts.empty()) continue;
-    DENSER_CHECK(parts.size() == 2, ErrorCode::kCorrupt, reader.where(), ": expected a merge rule 'left right', got '", line, "'");
+    DENSER_CHECK(parts.size() == 2, ErrorCode::kCorrupt, reader.where(), ": expected a merge rule 'left right', got '",
+                 line, "'");
     merges.emplace_back(std::move(parts[0]), std::move(parts[1]));
   }
   return merges;
@@ -112,9 +115,9 @@ std::atomic<uint64_t> next_instance_id{1};
 struct SpecialToken {
   std::string_view text;
   int32_t id;
-  bool lstrip;             // swallows the whitespace before it
-  size_t next = 0;         // where it next occurs at or after the scan position (npos: never)
-  bool searched = false;   // whether `next` is up to date
+  bool lstrip;            // swallows the whitespace before it
+  size_t next = 0;        // where it next occurs at or after the scan position (npos: never)
+  bool searched = false;  // whether `next` is up to date
 };
 
 /// text without the Python whitespace (str.rstrip()) at its end.
@@ -160,22 +163,24 @@ ByteLevelBpe::ByteLevelBpe(std::vector<std::string> tokens, std::vector<BpeMerge
   for (size_t id = 0; id < tokens_.size(); ++id) {
     DENSER_CHECK(!tokens_[id].empty(), ErrorCode::kCorrupt, "ByteLevelBpe: token ", id, " is empty");
     auto [index, inserted] = vocab_->insert(tokens_[id], static_cast<uint32_t>(id));
-    DENSER_CHECK(inserted, ErrorCode::kCorrupt, "ByteLevelBpe: duplicate token '", tokens_[id], "' at ids ", vocab_->value_at(index),
-                 " and ", id);
+    DENSER_CHECK(inserted, ErrorCode::kCorrupt, "ByteLevelBpe: duplicate token '", tokens_[id], "' at ids ",
+                 vocab_->value_at(index), " and ", id);
   }
   for (size_t rank = 0; rank < merges_.size(); ++rank) {
     const auto& [left, right] = merges_[rank];
-    DENSER_CHECK(!left.empty() && !right.empty(), ErrorCode::kCorrupt, "ByteLevelBpe: merge ", rank, " has an empty side");
+    DENSER_CHECK(!left.empty() && !right.empty(), ErrorCode::kCorrupt, "ByteLevelBpe: merge ", rank,
+                 " has an empty side");
     const uint32_t l = ranks_->symbol_id(left);
     const uint32_t r = ranks_->symbol_id(right);
     const uint32_t m = ranks_->symbol_id(left + right);
-    DENSER_CHECK(ranks_->add(l, r, static_cast<uint32_t>(rank), m), ErrorCode::kCorrupt, "ByteLevelBpe: merge '", left, " ", right,
-                 "' (rank ", rank, ") appears twice");
+    DENSER_CHECK(ranks_->add(l, r, static_cast<uint32_t>(rank), m), ErrorCode::kCorrupt, "ByteLevelBpe: merge '", left,
+                 " ", right, "' (rank ", rank, ") appears twice");
   }
   ranks_->symbol_token.resize(ranks_->num_symbols());
   for (size_t s = 0; s < ranks_->num_symbols(); ++s) ranks_->symbol_token[s] = token_to_id(ranks_->symbol(s));
   unk_id_ = token_to_id(options_.unk_token);
-  DENSER_CHECK(unk_id_ >= 0, ErrorCode::kCorrupt, "ByteLevelBpe: the unknown token '", options_.unk_token, "' is not in the vocabulary");
+  DENSER_CHECK(unk_id_ >= 0, ErrorCode::kCorrupt, "ByteLevelBpe: the unknown token '", options_.unk_token,
+               "' is not in the vocabulary");
   bos_id_ = token_to_id(options_.bos_token);
   eos_id_ = token_to_id(options_.eos_token);
   pad_id_ = token_to_id(options_.pad_token);
@@ -192,8 +197,8 @@ int32_t ByteLevelBpe::token_to_id(std::string_view token) const {
 }
 
 const std::string& ByteLevelBpe::id_to_token(int32_t id) const {
-  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), ErrorCode::kInvalidArgument, "ByteLevelBpe: token id ", id,
-               " out of range [0, ", tokens_.size(), ")");
+  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), ErrorCode::kInvalidArgument,
+               "ByteLevelBpe: token id ", id, " out of range [0, ", tokens_.size(), ")");
   return tokens_[static_cast<size_t>(id)];
 }
 
@@ -269,8 +274,8 @@ void ByteLevelBpe::encode_prefix(std::string_view text, size_t max_ids, std::vec
   const size_t limit = ids.size() + std::min(max_ids, std::numeric_limits<size_t>::max() - ids.size());
   std::vector<SpecialToken> specials;
   if (options_.split_special_tokens) {
-    for (const std::string* s : {&options_.bos_token, &options_.pad_token, &options_.eos_token, &options_.unk_token,
-                                 &options_.mask_token}) {
+    for (const std::string* s :
+         {&options_.bos_token, &options_.pad_token, &options_.eos_token, &options_.unk_token, &options_.mask_token}) {
       const int32_t id = token_to_id(*s);
       if (id >= 0) specials.push_back({*s, id, s == &options_.mask_token});
     }
@@ -310,7 +315,8 @@ std::vector<std::string> ByteLevelBpe::tokenize(std::string_view text) const {
 }
 
 int32_t ByteLevelBpe::required_id(int32_t id, const std::string& name) const {
-  DENSER_CHECK(id >= 0, ErrorCode::kUnsupported, "ByteLevelBpe: the special token '", name, "' is not in the vocabulary");
+  DENSER_CHECK(id >= 0, ErrorCode::kUnsupported, "ByteLevelBpe: the special token '", name,
+               "' is not in the vocabulary");
   return id;
 }
 
@@ -373,8 +379,7 @@ std::string ByteLevelBpe::decode(std::span<const int32_t> ids, bool skip_special
   std::string raw;
   for (int32_t id : ids) {
     const std::string& token = id_to_token(id);
-    if (skip_special_tokens &&
-        (id == unk_id_ || id == bos_id_ || id == eos_id_ || id == pad_id_ || id == mask_id_))
+    if (skip_special_tokens && (id == unk_id_ || id == bos_id_ || id == eos_id_ || id == pad_id_ || id == mask_id_))
       continue;
     for (size_t pos = 0; pos < token.size();) {
       const size_t start = pos;
@@ -418,19 +423,18 @@ void ByteLevelBpe::save(const std::string& dir) const {
   write_file_atomic(dir + "/vocab.json", vocab.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   std::string merges = "#version: 0.2\n";
   for (const auto& [left, right] : merges_) {
-    DENSER_CHECK(left.find_first_of(" \t\r\n") == std::string::npos &&
-                     right.find_first_of(" \t\r\n") == std::string::npos, ErrorCode::kUnsupported,
-                 "ByteLevelBpe: merge '", left, "' '", right, "' contains whitespace and cannot be saved");
+    DENSER_CHECK(
+        left.find_first_of(" \t\r\n") == std::string::npos && right.find_first_of(" \t\r\n") == std::string::npos,
+        ErrorCode::kUnsupported, "ByteLevelBpe: merge '", left, "' '", right,
+        "' contains whitespace and cannot be saved");
     merges += left + " " + right + "\n";
   }
   write_file_atomic(dir + "/merges.txt", merges);
-  nlohmann::ordered_json config = {{"tokenizer_class", "RobertaTokenizer"},
-                                   {"add_prefix_space", options_.add_prefix_space},
-                                   {"bos_token", options_.bos_token},
-                                   {"eos_token", options_.eos_token},
-                                   {"unk_token", options_.unk_token},
-                                   {"pad_token", options_.pad_token},
-                                   {"mask_token", options_.mask_token}};
+  nlohmann::ordered_json config = {
+      {"tokenizer_class", "RobertaTokenizer"}, {"add_prefix_space", options_.add_prefix_space},
+      {"bos_token", options_.bos_token},       {"eos_token", options_.eos_token},
+      {"unk_token", options_.unk_token},       {"pad_token", options_.pad_token},
+      {"mask_token", options_.mask_token}};
   write_file_atomic(dir + "/tokenizer_config.json", config.dump(2) + "\n");
 }
 

@@ -9,10 +9,10 @@ namespace denser {
 namespace {
 
 // EnglishAnalyzer.ENGLISH_STOP_WORDS_SET of Lucene, which Anserini uses unchanged.
-constexpr std::string_view kStopWords[] = {
-    "a",    "an",    "and",  "are",  "as",   "at",    "be",    "but",  "by",   "for",  "if",
-    "in",   "into",  "is",   "it",   "no",   "not",   "of",    "on",   "or",   "such", "that",
-    "the",  "their", "then", "there", "these", "they", "this", "to",   "was",  "will", "with"};
+constexpr std::string_view kStopWords[] = {"a",    "an",   "and",  "are",  "as",   "at",    "be",   "but",   "by",
+                                           "for",  "if",   "in",   "into", "is",   "it",    "no",   "not",   "of",
+                                           "on",   "or",   "such", "that", "the",  "their", "then", "there", "these",
+                                           "they", "this", "to",   "was",  "will", "with"};
 constexpr size_t kNumStopWords = std::size(kStopWords);
 static_assert(kNumStopWords == 33);
 constexpr size_t kMaxStopWordLength = 5;

@@ -76,8 +76,8 @@ bool core_can_follow(WordUnit last, WordUnit next) {
 // WB6/7 (letters around MidLetter, MidNumLet, Single_Quote), WB11/12 (digits around
 // MidNum, MidNumLet, Single_Quote), WB7b/c (Hebrew letters around Double_Quote).
 bool mid_joins(WordBreak mid, WordUnit last, WordBreak next) {
-  const bool letters = (last == WordUnit::kLetter || last == WordUnit::kHebrew) &&
-                       (next == kWbALetter || next == kWbHebrewLetter);
+  const bool letters =
+      (last == WordUnit::kLetter || last == WordUnit::kHebrew) && (next == kWbALetter || next == kWbHebrewLetter);
   switch (mid) {
     case kWbMidLetter: return letters;
     case kWbMidNum: return last == WordUnit::kNumber && next == kWbNumeric;
@@ -92,8 +92,7 @@ bool mid_joins(WordBreak mid, WordUnit last, WordBreak next) {
 // window a token must fit in (see StandardTokenizer::next). Positions passed in are < end.
 class Scanner {
  public:
-  Scanner(std::string_view text, size_t end, const WordBreakTable& table)
-      : s_(text.data()), end_(end), table_(table) {}
+  Scanner(std::string_view text, size_t end, const WordBreakTable& table) : s_(text.data()), end_(end), table_(table) {}
 
   size_t longest_match(size_t pos) const;
 
@@ -134,9 +133,7 @@ class Scanner {
     bool zwj = false;
     while (pos < end_) {
       const Char c = at(pos);
-      if (word_break(c.props) != kWbExtendFormatZwj || c.cp == kTextPresentation ||
-          c.cp == kEmojiPresentation)
-        break;
+      if (word_break(c.props) != kWbExtendFormatZwj || c.cp == kTextPresentation || c.cp == kEmojiPresentation) break;
       zwj = c.cp == kZwj;
       pos += c.len;
     }
@@ -165,8 +162,8 @@ class Scanner {
 size_t Scanner::longest_match(size_t pos) const {
   // Fast path: an ASCII letter or digit starts only WORD, unless a digit is followed by
   // non-ASCII (a keycap emoji, "1\uFE0F\u20E3").
-  if (is_ascii_alnum(s_[pos]) && (pos + 1 == end_ || static_cast<unsigned char>(s_[pos + 1]) < 0x80 ||
-                                  !is_ascii_digit(s_[pos])))
+  if (is_ascii_alnum(s_[pos]) &&
+      (pos + 1 == end_ || static_cast<unsigned char>(s_[pos + 1]) < 0x80 || !is_ascii_digit(s_[pos])))
     return match_word(pos);
   const Char c = at(pos);
   const WordBreak wb = word_break(c.props);
@@ -176,11 +173,8 @@ size_t Scanner::longest_match(size_t pos) const {
     case kWbHebrewLetter:
     case kWbNumeric:
     case kWbKatakana:
-    case kWbExtendNumLet:
-      best = match_word(pos);
-      break;
-    default:
-      break;
+    case kWbExtendNumLet: best = match_word(pos); break;
+    default: break;
   }
   if (c.props & (kPropHan | kPropHiragana)) best = std::max(best, skip_extend(pos + c.len));
   if (c.props & kPropComplexContext) best = std::max(best, match_complex_context(pos));
@@ -338,8 +332,7 @@ size_t Scanner::match_keycap(size_t pos) const {
   bool has_keycap = false;
   while (p < end_) {
     const Char c = at(p);
-    if (word_break(c.props) != kWbExtendFormatZwj || c.cp == kTextPresentation || c.cp == kEmojiPresentation)
-      break;
+    if (word_break(c.props) != kWbExtendFormatZwj || c.cp == kTextPresentation || c.cp == kEmojiPresentation) break;
     has_keycap |= c.cp == kCombiningKeycap;
     p += c.len;
   }
@@ -422,8 +415,8 @@ size_t utf16_prefix_end(std::string_view text, size_t begin, size_t end, size_t 
 
 StandardTokenizer::StandardTokenizer(std::string_view text, size_t max_token_length)
     : text_(text), max_token_length_(max_token_length), table_(WordBreakTable::get()) {
-  DENSER_CHECK(max_token_length >= 2, ErrorCode::kInvalidArgument, "StandardTokenizer: max_token_length must be at least 2, got ",
-               max_token_length);
+  DENSER_CHECK(max_token_length >= 2, ErrorCode::kInvalidArgument,
+               "StandardTokenizer: max_token_length must be at least 2, got ", max_token_length);
 }
 
 bool StandardTokenizer::next(std::string_view& token) {

@@ -41,10 +41,10 @@ class StringMap {
   size_t probe_start(uint64_t hash) const { return static_cast<size_t>(hash) & (slots_.size() - 1); }
   static uint64_t slot_value(uint64_t hash, size_t index) { return (hash & 0xFFFFFFFF00000000ull) | (index + 1); }
 
-  std::string arena_;                  // all keys, back to back
-  std::vector<size_t> offsets_{0};     // entry i spans arena_[offsets_[i], offsets_[i + 1])
-  std::vector<uint32_t> values_;       // per entry
-  std::vector<uint64_t> hashes_;       // per entry, for rehashing
+  std::string arena_;               // all keys, back to back
+  std::vector<size_t> offsets_{0};  // entry i spans arena_[offsets_[i], offsets_[i + 1])
+  std::vector<uint32_t> values_;    // per entry
+  std::vector<uint64_t> hashes_;    // per entry, for rehashing
   // Per slot: high 32 bits of the key's hash (rejects most mismatches without touching the
   // entry) and entry index + 1 in the low 32 bits; 0 marks an empty slot.
   std::vector<uint64_t> slots_;

@@ -31,7 +31,8 @@ BatchEncoding pad_encodings(const std::vector<Encoding>& rows, int32_t pad_id, s
   bool ragged = false;
   for (const auto& row : rows) batch.seq_len = std::max(batch.seq_len, row.size());
   for (const auto& row : rows) ragged = ragged || row.size() != batch.seq_len;
-  DENSER_CHECK(!ragged || pad_id >= 0, ErrorCode::kUnsupported, who, ": the vocabulary has no padding token to pad a batch with");
+  DENSER_CHECK(!ragged || pad_id >= 0, ErrorCode::kUnsupported, who,
+               ": the vocabulary has no padding token to pad a batch with");
   const int32_t pad = ragged ? pad_id : 0;
   const size_t cells = batch.batch_size * batch.seq_len;
   batch.ids.assign(cells, pad);
@@ -54,8 +55,8 @@ namespace text_internal {
 Encoding build_single(const SpecialLayout& layout, const PrefixEncoder& encode, std::string_view text,
                       size_t max_length) {
   const size_t specials = layout.head.size() + layout.tail.size();
-  DENSER_CHECK(max_length == 0 || max_length >= specials, ErrorCode::kInvalidArgument, layout.who, ": max_length ", max_length,
-               " leaves no room for the ", specials, " special tokens of a single sequence");
+  DENSER_CHECK(max_length == 0 || max_length >= specials, ErrorCode::kInvalidArgument, layout.who, ": max_length ",
+               max_length, " leaves no room for the ", specials, " special tokens of a single sequence");
   Encoding out;
   out.ids = layout.head;
   encode(text, max_length == 0 ? std::numeric_limits<size_t>::max() : max_length - specials, out.ids);
@@ -68,8 +69,8 @@ Encoding build_single(const SpecialLayout& layout, const PrefixEncoder& encode, 
 Encoding build_pair(const SpecialLayout& layout, const PrefixEncoder& encode, std::string_view first,
                     std::string_view second, size_t max_length) {
   const size_t specials = layout.head.size() + layout.middle.size() + layout.tail.size();
-  DENSER_CHECK(max_length == 0 || max_length >= specials, ErrorCode::kInvalidArgument, layout.who, ": max_length ", max_length,
-               " leaves no room for the ", specials, " special tokens of a pair");
+  DENSER_CHECK(max_length == 0 || max_length >= specials, ErrorCode::kInvalidArgument, layout.who, ": max_length ",
+               max_length, " leaves no room for the ", specials, " special tokens of a pair");
   const size_t budget = max_length == 0 ? std::numeric_limits<size_t>::max() : max_length - specials;
   std::vector<int32_t> a;
   std::vector<int32_t> b;
@@ -114,8 +115,8 @@ BatchEncoding SubwordTokenizer::encode_batch(std::span<const std::string> texts,
 BatchEncoding SubwordTokenizer::encode_pair_batch(std::span<const std::string_view> firsts,
                                                   std::span<const std::string_view> seconds, size_t max_length,
                                                   int num_threads) const {
-  DENSER_CHECK(firsts.size() == seconds.size(), ErrorCode::kInvalidArgument, kind(), ": encode_pair_batch got ", firsts.size(),
-               " first texts but ", seconds.size(), " second texts");
+  DENSER_CHECK(firsts.size() == seconds.size(), ErrorCode::kInvalidArgument, kind(), ": encode_pair_batch got ",
+               firsts.size(), " first texts but ", seconds.size(), " second texts");
   std::vector<Encoding> rows(firsts.size());
   parallel_for(firsts.size(), num_threads, 16, [&](size_t begin, size_t end, int) {
     for (size_t i = begin; i < end; ++i) rows[i] = encode_pair(firsts[i], seconds[i], max_length);
@@ -135,7 +136,8 @@ void read_token(const nlohmann::json& config, const char* key, const std::string
     value = (*it)["content"].get<std::string>();
     return;
   }
-  DENSER_CHECK(it->is_string(), ErrorCode::kCorrupt, path, ": \"", key, "\" is neither a string nor an object with \"content\"");
+  DENSER_CHECK(it->is_string(), ErrorCode::kCorrupt, path, ": \"", key,
+               "\" is neither a string nor an object with \"content\"");
   value = it->get<std::string>();
 }
 

@@ -29,10 +29,10 @@ enum WordBreak : uint8_t {
 };
 
 inline constexpr uint16_t kWordBreakMask = 0x0F;
-inline constexpr uint16_t kPropHan = 0x10;              // Script=Han
-inline constexpr uint16_t kPropHiragana = 0x20;         // Script=Hiragana
-inline constexpr uint16_t kPropComplexContext = 0x40;   // Line_Break=SA (Thai, Lao, ...)
-inline constexpr uint16_t kPropEmojiChar = 0x80;        // EmojiChar of Lucene's grammar
+inline constexpr uint16_t kPropHan = 0x10;             // Script=Han
+inline constexpr uint16_t kPropHiragana = 0x20;        // Script=Hiragana
+inline constexpr uint16_t kPropComplexContext = 0x40;  // Line_Break=SA (Thai, Lao, ...)
+inline constexpr uint16_t kPropEmojiChar = 0x80;       // EmojiChar of Lucene's grammar
 inline constexpr uint16_t kPropEmojiModifierBase = 0x100;
 inline constexpr uint16_t kPropEmojiModifier = 0x200;
 

@@ -20,10 +20,11 @@ std::vector<std::string> load_vocab_txt(const std::string& path) {
   StringMap seen;
   std::string line;
   while (reader.next(line)) {
-    DENSER_CHECK(!line.empty(), ErrorCode::kCorrupt, reader.where(), ": empty line in vocabulary (expected one token per line)");
+    DENSER_CHECK(!line.empty(), ErrorCode::kCorrupt, reader.where(),
+                 ": empty line in vocabulary (expected one token per line)");
     auto [index, inserted] = seen.insert(line, static_cast<uint32_t>(reader.line_number()));
-    DENSER_CHECK(inserted, ErrorCode::kCorrupt, reader.where(), ": duplicate token '", line, "' (first at line ", seen.value_at(index),
-                 ")");
+    DENSER_CHECK(inserted, ErrorCode::kCorrupt, reader.where(), ": duplicate token '", line, "' (first at line ",
+                 seen.value_at(index), ")");
     tokens.push_back(line);
   }
   DENSER_CHECK(!tokens.empty(), ErrorCode::kCorrupt, path, ": empty vocabulary file (expected one token per line)");
@@ -34,8 +35,8 @@ void save_vocab_txt(const std::string& path, const std::vector<std::string>& tok
   AtomicFileWriter writer(path);
   for (size_t i = 0; i < tokens.size(); ++i) {
     const auto& token = tokens[i];
-    DENSER_CHECK(!token.empty() && token.find_first_of("\r\n") == std::string::npos, ErrorCode::kUnsupported, path, ": token ", i,
-                 " is empty or contains a line break and cannot be written to a vocab.txt");
+    DENSER_CHECK(!token.empty() && token.find_first_of("\r\n") == std::string::npos, ErrorCode::kUnsupported, path,
+                 ": token ", i, " is empty or contains a line break and cannot be written to a vocab.txt");
     writer.write(token);
     writer.write("\n");
   }
@@ -55,13 +56,15 @@ WordPiece::WordPiece(std::vector<std::string> tokens, WordPieceOptions options)
       whole_(std::make_unique<StringMap>()),
       continuation_(std::make_unique<StringMap>()) {
   DENSER_CHECK(!tokens_.empty(), ErrorCode::kCorrupt, "WordPiece: empty vocabulary");
-  DENSER_CHECK(tokens_.size() < (size_t{1} << 31), ErrorCode::kTooLarge, "WordPiece: vocabulary of ", tokens_.size(), " tokens is too large");
+  DENSER_CHECK(tokens_.size() < (size_t{1} << 31), ErrorCode::kTooLarge, "WordPiece: vocabulary of ", tokens_.size(),
+               " tokens is too large");
   const std::string& prefix = options_.continuation_prefix;
   for (size_t id = 0; id < tokens_.size(); ++id) {
     const std::string& token = tokens_[id];
     DENSER_CHECK(!token.empty(), ErrorCode::kCorrupt, "WordPiece: token ", id, " is empty");
     auto [index, inserted] = whole_->insert(token, static_cast<uint32_t>(id));
-    DENSER_CHECK(inserted, ErrorCode::kCorrupt, "WordPiece: duplicate token '", token, "' at ids ", whole_->value_at(index), " and ", id);
+    DENSER_CHECK(inserted, ErrorCode::kCorrupt, "WordPiece: duplicate token '", token, "' at ids ",
+                 whole_->value_at(index), " and ", id);
     max_whole_bytes_ = std::max(max_whole_bytes_, token.size());
     if (!prefix.empty() && token.size() > prefix.size() && token.starts_with(prefix)) {
       continuation_->insert(std::string_view(token).substr(prefix.size()), static_cast<uint32_t>(id));
@@ -69,7 +72,8 @@ WordPiece::WordPiece(std::vector<std::string> tokens, WordPieceOptions options)
     }
   }
   unk_id_ = token_to_id(options_.unk_token);
-  DENSER_CHECK(unk_id_ >= 0, ErrorCode::kCorrupt, "WordPiece: the unknown token '", options_.unk_token, "' is not in the vocabulary");
+  DENSER_CHECK(unk_id_ >= 0, ErrorCode::kCorrupt, "WordPiece: the unknown token '", options_.unk_token,
+               "' is not in the vocabulary");
   cls_id_ = token_to_id(options_.cls_token);
   sep_id_ = token_to_id(options_.sep_token);
   pad_id_ = token_to_id(options_.pad_token);
@@ -88,8 +92,8 @@ int32_t WordPiece::token_to_id(std::string_view token) const {
 }
 
 const std::string& WordPiece::id_to_token(int32_t id) const {
-  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), ErrorCode::kInvalidArgument, "WordPiece: token id ", id,
-               " out of range [0, ", tokens_.size(), ")");
+  DENSER_CHECK(id >= 0 && static_cast<size_t>(id) < tokens_.size(), ErrorCode::kInvalidArgument, "WordPiece: token id ",
+               id, " out of range [0, ", tokens_.size(), ")");
   return tokens_[static_cast<size_t>(id)];
 }
 
@@ -166,9 +170,7 @@ std::vector<int32_t> WordPiece::encode(std::string_view text) const {
   return ids;
 }
 
-std::vector<std::string> WordPiece::tokenize(std::string_view text) const {
-  return decode_tokens(encode(text));
-}
+std::vector<std::string> WordPiece::tokenize(std::string_view text) const { return decode_tokens(encode(text)); }
 
 int32_t WordPiece::required_id(int32_t id, const std::string& name) const {
   DENSER_CHECK(id >= 0, ErrorCode::kUnsupported, "WordPiece: the special token '", name, "' is not in the vocabulary");
@@ -205,8 +207,7 @@ std::string WordPiece::decode(std::span<const int32_t> ids, bool skip_special_to
   std::string text;
   for (int32_t id : ids) {
     const std::string& token = id_to_token(id);
-    if (skip_special_tokens &&
-        (id == unk_id_ || id == cls_id_ || id == sep_id_ || id == pad_id_ || id == mask_id_))
+    if (skip_special_tokens && (id == unk_id_ || id == cls_id_ || id == sep_id_ || id == pad_id_ || id == mask_id_))
       continue;
     if (text.empty()) {
       text = token;
@@ -223,8 +224,14 @@ std::string WordPiece::decode(std::span<const int32_t> ids, bool skip_special_to
 uint32_t WordPiece::fingerprint() const {
   const BasicTokenizerOptions& basic = options_.basic;
   std::vector<std::string> settings = {
-      "wordpiece", options_.unk_token, options_.cls_token, options_.sep_token, options_.pad_token,
-      options_.mask_token, options_.continuation_prefix, std::to_string(options_.max_input_chars_per_word),
+      "wordpiece",
+      options_.unk_token,
+      options_.cls_token,
+      options_.sep_token,
+      options_.pad_token,
+      options_.mask_token,
+      options_.continuation_prefix,
+      std::to_string(options_.max_input_chars_per_word),
       str(basic.do_lower_case, basic.strip_accents.has_value() ? int{*basic.strip_accents} : -1,
           basic.tokenize_chinese_chars, basic.drop_all_other_categories)};
   settings.insert(settings.end(), basic.never_split.begin(), basic.never_split.end());
@@ -234,15 +241,12 @@ uint32_t WordPiece::fingerprint() const {
 void WordPiece::save(const std::string& dir) const {
   save_vocab_txt(dir + "/vocab.txt", tokens_);
   const BasicTokenizerOptions& basic = options_.basic;
-  nlohmann::ordered_json config = {{"tokenizer_class", "BertTokenizer"},
-                                   {"do_lower_case", basic.do_lower_case},
-                                   {"strip_accents", nullptr},
-                                   {"tokenize_chinese_chars", basic.tokenize_chinese_chars},
-                                   {"unk_token", options_.unk_token},
-                                   {"cls_token", options_.cls_token},
-                                   {"sep_token", options_.sep_token},
-                                   {"pad_token", options_.pad_token},
-                                   {"mask_token", options_.mask_token}};
+  nlohmann::ordered_json config = {
+      {"tokenizer_class", "BertTokenizer"}, {"do_lower_case", basic.do_lower_case},
+      {"strip_accents", nullptr},           {"tokenize_chinese_chars", basic.tokenize_chinese_chars},
+      {"unk_token", options_.unk_token},    {"cls_token", options_.cls_token},
+      {"sep_token", options_.sep_token},    {"pad_token", options_.pad_token},
+      {"mask_token", options_.mask_token}};
   if (basic.strip_accents.has_value()) config["strip_accents"] = *basic.strip_accents;
   write_file_atomic(dir + "/tokenizer_config.json", config.dump(2) + "\n");
 }

@@ -49,8 +49,8 @@ struct Corpus {
 };
 
 struct PairStats {
-  int64_t count = 0;             // occurrences weighted by word counts, always exact
-  std::vector<uint32_t> words;   // words that may contain the pair (duplicates allowed)
+  int64_t count = 0;            // occurrences weighted by word counts, always exact
+  std::vector<uint32_t> words;  // words that may contain the pair (duplicates allowed)
 };
 
 struct HeapEntry {
@@ -98,8 +98,9 @@ std::unordered_map<char32_t, uint64_t> count_characters(const StringMap& words, 
 std::vector<char32_t> choose_alphabet(const std::unordered_map<char32_t, uint64_t>& chars, size_t limit) {
   std::vector<std::pair<char32_t, uint64_t>> ranked(chars.begin(), chars.end());
   if (limit > 0 && ranked.size() > limit) {
-    std::sort(ranked.begin(), ranked.end(),
-              [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+    std::sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) {
+      return x.second != y.second ? x.second > y.second : x.first < y.first;
+    });
     ranked.resize(limit);
   }
   std::vector<char32_t> alphabet;
@@ -255,8 +256,8 @@ void WordPieceTrainer::add_texts(const std::function<bool(std::string& text)>& n
 void WordPieceTrainer::add_word(std::string_view word, uint64_t count) {
   if (word.empty() || count == 0) return;
   const size_t bad = utf8::find_invalid(word);
-  DENSER_CHECK(bad == std::string_view::npos, ErrorCode::kInvalidArgument, "WordPieceTrainer: word is not valid UTF-8 (byte ", bad, " of a ",
-               word.size(), "-byte word)");
+  DENSER_CHECK(bad == std::string_view::npos, ErrorCode::kInvalidArgument,
+               "WordPieceTrainer: word is not valid UTF-8 (byte ", bad, " of a ", word.size(), "-byte word)");
   Counts& c = *counts_;
   c.stats.num_words += count;
   if (word.size() > options_.max_word_chars && utf8::count_code_points(word) > options_.max_word_chars) {
@@ -281,9 +282,10 @@ TrainedVocab WordPieceTrainer::train() const {
   const auto alphabet = choose_alphabet(count_characters(c.words, c.counts), options_.limit_alphabet);
   Corpus corpus = spell_words(c.words, c.counts, alphabet, options_.continuation_prefix, vocab);
   result.stats.alphabet_size = alphabet.size();
-  DENSER_CHECK(vocab.tokens.size() <= options_.vocab_size, ErrorCode::kInvalidArgument, "WordPieceTrainer: vocab_size ", options_.vocab_size,
-               " is smaller than the initial vocabulary of ", vocab.tokens.size(), " tokens (", num_special,
-               " special tokens, ", alphabet.size(), " characters and their continuation forms); raise vocab_size or "
+  DENSER_CHECK(vocab.tokens.size() <= options_.vocab_size, ErrorCode::kInvalidArgument, "WordPieceTrainer: vocab_size ",
+               options_.vocab_size, " is smaller than the initial vocabulary of ", vocab.tokens.size(), " tokens (",
+               num_special, " special tokens, ", alphabet.size(),
+               " characters and their continuation forms); raise vocab_size or "
                "lower limit_alphabet");
 
   PairIndex index;

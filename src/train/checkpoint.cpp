@@ -61,8 +61,8 @@ void write_model_dir_atomic(const Encoder& encoder, const std::string& dir) {
   write_dir_atomic(dir, [&](const std::string& tmp) { encoder.save(tmp); });
 }
 
-void write_checkpoint(const std::string& root, const TrainerState& state, const Encoder& model,
-                      const AdamW& optimizer, const CandidatePool* pool, int keep) {
+void write_checkpoint(const std::string& root, const TrainerState& state, const Encoder& model, const AdamW& optimizer,
+                      const CandidatePool* pool, int keep) {
   std::error_code ec;
   fs::create_directories(root, ec);
   DENSER_CHECK(!ec, ErrorCode::kUnavailable, root, ": cannot create the checkpoint directory: ", ec.message());

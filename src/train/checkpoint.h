@@ -17,10 +17,10 @@ namespace denser::train_internal {
 
 /// The trainer's own state beside the weights and the optimizer.
 struct TrainerState {
-  int64_t step = 0;          // optimizer steps done
-  uint64_t epoch = 0;        // data order: pass over the training queries
-  uint64_t position = 0;     // next query of the pass
-  std::string rng;           // std::mt19937_64 state (text) of negative sampling
+  int64_t step = 0;       // optimizer steps done
+  uint64_t epoch = 0;     // data order: pass over the training queries
+  uint64_t position = 0;  // next query of the pass
+  std::string rng;        // std::mt19937_64 state (text) of negative sampling
   int64_t best_step = -1;
   double best_dev_mrr10 = -1.0;
   int64_t next_refresh_step = 0;
@@ -38,8 +38,8 @@ class AdamW;
 
 /// Writes root/step-NNNNNNNN atomically; then removes all but the newest `keep`.
 /// pool: the ANCE negatives in use (nullptr when none).
-void write_checkpoint(const std::string& root, const TrainerState& state, const Encoder& model,
-                      const AdamW& optimizer, const CandidatePool* pool, int keep);
+void write_checkpoint(const std::string& root, const TrainerState& state, const Encoder& model, const AdamW& optimizer,
+                      const CandidatePool* pool, int keep);
 
 /// The newest complete checkpoint under root (half-written step-*.tmp directories are
 /// ignored and removed), or nothing.

@@ -130,8 +130,8 @@ CandidatePool CandidatePool::deserialize(std::string_view bytes, const std::stri
   DENSER_CHECK(at == bytes.size(), ErrorCode::kCorrupt, where, ": ", bytes.size() - at,
                " unexpected bytes after the candidates");
   DENSER_CHECK(num_offsets >= 1 && pool.offsets.front() == 0 && pool.offsets.back() == num_docs &&
-                   std::is_sorted(pool.offsets.begin(), pool.offsets.end()), ErrorCode::kCorrupt,
-               where, ": inconsistent candidate offsets");
+                   std::is_sorted(pool.offsets.begin(), pool.offsets.end()),
+               ErrorCode::kCorrupt, where, ": inconsistent candidate offsets");
   return pool;
 }
 

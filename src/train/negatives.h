@@ -19,8 +19,8 @@ namespace denser::train_internal {
 struct CandidatePool {
   std::vector<uint64_t> offsets;  // num_queries + 1
   std::vector<uint32_t> docs;
-  int64_t snapshot_step = -1;     // the weights that mined it (-1: not from a model)
-  std::string source;             // "bm25" or "ance"
+  int64_t snapshot_step = -1;  // the weights that mined it (-1: not from a model)
+  std::string source;          // "bm25" or "ance"
 
   size_t num_queries() const { return offsets.empty() ? 0 : offsets.size() - 1; }
   size_t size(size_t q) const { return offsets[q + 1] - offsets[q]; }

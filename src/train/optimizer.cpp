@@ -9,8 +9,7 @@
 
 namespace denser::train_internal {
 
-AdamW::AdamW(std::vector<torch::Tensor> params, AdamWOptions options)
-    : params_(std::move(params)), options_(options) {
+AdamW::AdamW(std::vector<torch::Tensor> params, AdamWOptions options) : params_(std::move(params)), options_(options) {
   for (const auto& p : params_) {
     m_.push_back(torch::zeros_like(p));
     v_.push_back(torch::zeros_like(p));

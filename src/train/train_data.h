@@ -20,9 +20,9 @@ struct EvalSplit {
 };
 
 struct TrainingData {
-  std::vector<std::string> doc_ids;    // corpus order
-  std::vector<std::string> doc_texts;  // what the document tower reads ("title text")
-  std::vector<std::string> query_texts;         // training queries
+  std::vector<std::string> doc_ids;      // corpus order
+  std::vector<std::string> doc_texts;    // what the document tower reads ("title text")
+  std::vector<std::string> query_texts;  // training queries
   std::vector<std::string> query_ids;
   std::vector<std::vector<uint32_t>> positives;  // per training query, sorted doc indices
   EvalSplit dev;

@@ -26,9 +26,11 @@ OptionTable<TrainOptions> make_table() {
   t.add("encoder", &O::encoder, "Encoder family").choices = {"ngram", "transformer"};
   t.add("preset", &O::preset, "Model size and step budget").choices = {"tiny", "small", "base"};
   t.add("init_model", &O::init_model, "Start from this model directory's (or packaged model's) weights");
-  range(t.add("ngram_buckets_log2", &O::ngram_buckets_log2, "N-gram: table rows 2^N (0: the preset's; else 8..26)"), 0, 26);
+  range(t.add("ngram_buckets_log2", &O::ngram_buckets_log2, "N-gram: table rows 2^N (0: the preset's; else 8..26)"), 0,
+        26);
   range(t.add("ngram_dim", &O::ngram_dim, "N-gram: vector dimension (0: the preset's)"), 0, 4096);
-  OptionSpec& bigrams = t.add("ngram_bigrams", &O::ngram_bigrams, "N-gram: also hash adjacent word pairs (they memorize)");
+  OptionSpec& bigrams =
+      t.add("ngram_bigrams", &O::ngram_bigrams, "N-gram: also hash adjacent word pairs (they memorize)");
   bigrams.flag = "bigrams";
   t.add("ngram_init_std", &O::ngram_init_std, "N-gram: initial weights' std (0: the preset's)").min = 0;
   t.add("vocab", &O::vocab, "Transformer: WordPiece vocab.txt (empty: trained on the corpus)");
@@ -38,7 +40,8 @@ OptionTable<TrainOptions> make_table() {
   // --- negatives
   t.add("negatives", &O::negatives, "Negative source").choices = {"ance", "bm25", "random"};
   t.add("num_negatives", &O::num_negatives, "Negatives sampled per query per step").min = 0;
-  t.add("in_batch_negatives", &O::in_batch_negatives, "The other queries' documents are negatives too").flag = "in-batch";
+  t.add("in_batch_negatives", &O::in_batch_negatives, "The other queries' documents are negatives too").flag =
+      "in-batch";
   t.add("negative_depth", &O::negative_depth, "Top-k of BM25 / the ANN index sampled from").min = 1;
   OptionSpec& warm = t.add("warmup_negative_steps", &O::warmup_negative_steps,
                            "ANCE: steps on BM25 negatives before the first refresh (-1: 20% of steps)");
@@ -54,14 +57,16 @@ OptionTable<TrainOptions> make_table() {
   t.add("temperature", &O::temperature, "Softmax temperature (0: chosen from the model)").default_note =
       "`0`: 0.05 for a normalized model or n-grams, 1 for a dot-product transformer";
   t.find_mut("temperature")->min = 0;
-  t.add("train_precision", &O::train_precision, "Training forward/backward precision (bf16: CPU autocast)").choices =
-      {"fp32", "bf16"};
+  t.add("train_precision", &O::train_precision, "Training forward/backward precision (bf16: CPU autocast)").choices = {
+      "fp32", "bf16"};
   t.add("max_grad_norm", &O::max_grad_norm, "Gradient clipping by global norm (0: off)").min = 0;
   t.add("seed", &O::seed, "Random seed (initialization, data order, sampling)");
   // --- refresh
-  t.add("refresh", &O::refresh, "ANN refresh beside training (async) or stopping it (sync)").choices = {"async", "sync"};
+  t.add("refresh", &O::refresh, "ANN refresh beside training (async) or stopping it (sync)").choices = {"async",
+                                                                                                        "sync"};
   t.add("refresh_every", &O::refresh_every, "Steps between ANN index refreshes").min = 1;
-  t.add("wait_first_refresh", &O::wait_first_refresh, "Async: wait for the first ANCE negatives instead of using BM25's");
+  t.add("wait_first_refresh", &O::wait_first_refresh,
+        "Async: wait for the first ANCE negatives instead of using BM25's");
   t.add("index_factory", &O::index_factory, "FAISS factory string of the refresh index");
   t.add("refresh_precision", &O::refresh_precision, "Refresher's (and final evaluation's) corpus encoding precision")
       .choices = {"fp32", "bf16"};

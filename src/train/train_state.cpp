@@ -13,9 +13,8 @@ namespace denser::train_internal {
 using nlohmann::json;
 
 json refresh_event_json(const RefreshEvent& e) {
-  return json{{"snapshot_step", e.snapshot_step}, {"swapped_step", e.swapped_step},
-              {"encode_s", e.encode_seconds},     {"index_s", e.index_seconds},
-              {"mine_s", e.mine_seconds},         {"eval_s", e.eval_seconds},
+  return json{{"snapshot_step", e.snapshot_step}, {"swapped_step", e.swapped_step}, {"encode_s", e.encode_seconds},
+              {"index_s", e.index_seconds},       {"mine_s", e.mine_seconds},       {"eval_s", e.eval_seconds},
               {"dev_mrr10", e.dev_mrr10},         {"dev_ndcg10", e.dev_ndcg10}};
 }
 

@@ -67,12 +67,12 @@ NgramConfig ngram_preset(const std::string& preset) {
 }
 
 std::unique_ptr<TrainableEncoder> make_trainable_model(const TrainOptions& options, const TrainingData& data,
-                                                     int num_threads) {
+                                                       int num_threads) {
   const EncodeOptions encode = encode_options(options, num_threads);
   if (!options.init_model.empty()) {
     auto encoder = load_encoder(options.init_model, encode);
-    DENSER_CHECK(encoder->family() == options.encoder, ErrorCode::kInvalidArgument, "train: --init-model ", options.init_model, " is a ",
-                 encoder->family(), " model but --encoder is ", options.encoder);
+    DENSER_CHECK(encoder->family() == options.encoder, ErrorCode::kInvalidArgument, "train: --init-model ",
+                 options.init_model, " is a ", encoder->family(), " model but --encoder is ", options.encoder);
     return wrap(std::move(encoder), options, data, num_threads);
   }
   if (options.encoder == "ngram") {
@@ -93,7 +93,7 @@ std::unique_ptr<TrainableEncoder> make_trainable_model(const TrainOptions& optio
 }
 
 std::unique_ptr<TrainableEncoder> load_trainable_model(const std::string& dir, const TrainOptions& options,
-                                                     const TrainingData& data, int num_threads) {
+                                                       const TrainingData& data, int num_threads) {
   return wrap(load_encoder(dir, encode_options(options, num_threads)), options, data, num_threads);
 }
 

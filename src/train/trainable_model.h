@@ -20,10 +20,10 @@ namespace denser::train_internal {
 /// of data's queries and documents cached. A transformer without options.vocab gets a
 /// WordPiece vocabulary of options.vocab_size trained on the corpus.
 std::unique_ptr<TrainableEncoder> make_trainable_model(const TrainOptions& options, const TrainingData& data,
-                                                     int num_threads);
+                                                       int num_threads);
 /// The model saved in `dir` (a checkpoint's model directory), for resuming.
 std::unique_ptr<TrainableEncoder> load_trainable_model(const std::string& dir, const TrainOptions& options,
-                                                     const TrainingData& data, int num_threads);
+                                                       const TrainingData& data, int num_threads);
 
 /// The encoding options of a run's models: its max lengths and batch size, num_threads.
 EncodeOptions encode_options(const TrainOptions& options, int num_threads);

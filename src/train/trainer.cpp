@@ -135,8 +135,8 @@ class Bf16Autocast {
 // One micro-batch: queries [q], each with one positive and n sampled negatives.
 struct Batch {
   std::vector<uint32_t> queries;
-  std::vector<uint32_t> docs;     // per query: its positive, then its negatives
-  std::vector<int64_t> targets;   // column of each query's positive
+  std::vector<uint32_t> docs;    // per query: its positive, then its negatives
+  std::vector<int64_t> targets;  // column of each query's positive
 };
 
 class Trainer {
@@ -206,14 +206,16 @@ std::optional<std::string> Trainer::start_checkpoint() {
     if (!checkpoint) DENSER_LOG_WARN("--resume: no checkpoint in ", checkpoints_, "; starting from step 0");
   } else if (main_) {
     DENSER_CHECK(!latest_checkpoint(checkpoints_), ErrorCode::kInvalidArgument, out_dir_,
-                 " already holds a training run (", checkpoints_, "); continue it with --resume or choose another --out");
+                 " already holds a training run (", checkpoints_,
+                 "); continue it with --resume or choose another --out");
   }
   if (dist_) {
     // Every rank resumes from the same step, or none does.
     torch::Tensor step = torch::tensor({checkpoint ? read_trainer_state(*checkpoint).step : int64_t{-1}}, torch::kLong);
     std::vector<torch::Tensor> steps = dist_->all_gather(step);
     for (const torch::Tensor& s : steps)
-      DENSER_CHECK(s.item<int64_t>() == step.item<int64_t>(), ErrorCode::kUnsupported, "train --distributed: the ranks see different checkpoints",
+      DENSER_CHECK(s.item<int64_t>() == step.item<int64_t>(), ErrorCode::kUnsupported,
+                   "train --distributed: the ranks see different checkpoints",
                    " (each rank must read the same --out, e.g. on a shared file system)");
   }
   return checkpoint;
@@ -277,8 +279,11 @@ void Trainer::setup() {
   log_ = std::make_unique<TrainLog>(main_ ? training_dir_ + "/log.jsonl" : std::string(), checkpoint.has_value(),
                                     state_.step, hooks_);
   if (!checkpoint)
-    log_->write(json{{"event", "start"}, {"step", 0}, {"documents", data_.num_docs()},
-                     {"train_queries", data_.num_queries()}, {"dev_queries", data_.dev.queries.size()},
+    log_->write(json{{"event", "start"},
+                     {"step", 0},
+                     {"documents", data_.num_docs()},
+                     {"train_queries", data_.num_queries()},
+                     {"dev_queries", data_.dev.queries.size()},
                      {"options", json::parse(state_.options_json)}});
   else
     log_->write(json{{"event", "resume"}, {"step", state_.step}, {"checkpoint", *checkpoint}});
@@ -455,7 +460,8 @@ double Trainer::forward_backward(const Batch& b) {
     // negatives included) while backward reaches only this rank's examples.
     const int64_t world = dist_->world_size(), rank = dist_->rank(), local = rows / world;
     std::vector<uint32_t> lq(b.queries.begin() + rank * local, b.queries.begin() + (rank + 1) * local);
-    std::vector<uint32_t> ld(b.docs.begin() + rank * local * per_query, b.docs.begin() + (rank + 1) * local * per_query);
+    std::vector<uint32_t> ld(b.docs.begin() + rank * local * per_query,
+                             b.docs.begin() + (rank + 1) * local * per_query);
     torch::Tensor q_local = model_->forward(TextSide::kQuery, lq), d_local = model_->forward(TextSide::kDocument, ld);
     std::vector<torch::Tensor> qs = dist_->all_gather(q_local.detach()), ds = dist_->all_gather(d_local.detach());
     qs[static_cast<size_t>(rank)] = q_local;
@@ -496,8 +502,7 @@ double Trainer::train_step() {
     // of the whole batch, exactly as one process computes it.
     std::vector<torch::Tensor> grads;
     std::vector<torch::Tensor> params = model_->parameters();
-    for (torch::Tensor& p : params)
-      grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
+    for (torch::Tensor& p : params) grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
     dist_->all_reduce_sum(grads);
     for (size_t i = 0; i < params.size(); ++i) params[i].mutable_grad() = grads[i];
   }
@@ -534,10 +539,12 @@ TrainSummary Trainer::run() {
     progress->advance(1);
     if (state_.step % options_.log_every == 0 || state_.step == options_.steps) {
       const double seconds = seconds_since(window_start);
-      const double lr = learning_rate_at(state_.step - 1, options_.steps, options_.warmup_steps, options_.learning_rate);
+      const double lr =
+          learning_rate_at(state_.step - 1, options_.steps, options_.warmup_steps, options_.learning_rate);
       summary.final_loss = window_loss / window_steps;
-      log_->write(step_record(summary.final_loss, lr,
-                              seconds > 0 ? window_steps * options_.batch_size * options_.accumulation / seconds : 0.0));
+      log_->write(
+          step_record(summary.final_loss, lr,
+                      seconds > 0 ? window_steps * options_.batch_size * options_.accumulation / seconds : 0.0));
       window_loss = 0.0;
       window_steps = 0;
       window_start = Clock::now();
@@ -617,12 +624,17 @@ void Trainer::finish(TrainSummary& summary) {
   summary.steps_that_waited = steps_waited_;
   summary.refresh_handover_seconds = handover_seconds_;
   summary.refresh_handover_max_seconds = handover_max_seconds_;
-  json done{{"event", "done"},           {"step", state_.step},
-            {"seconds", summary.seconds}, {"refresh_wait_s", wait_seconds_},
-            {"steps_waited", steps_waited_}, {"refreshes", state_.refreshes.size()},
-            {"refresh_handover_s", handover_seconds_}, {"refresh_handover_max_s", handover_max_seconds_},
+  json done{{"event", "done"},
+            {"step", state_.step},
+            {"seconds", summary.seconds},
+            {"refresh_wait_s", wait_seconds_},
+            {"steps_waited", steps_waited_},
+            {"refreshes", state_.refreshes.size()},
+            {"refresh_handover_s", handover_seconds_},
+            {"refresh_handover_max_s", handover_max_seconds_},
             {"best_step", state_.best_step},
-            {"dev_mrr10", summary.dev_mrr10}, {"dev_ndcg10", summary.dev_ndcg10}};
+            {"dev_mrr10", summary.dev_mrr10},
+            {"dev_ndcg10", summary.dev_ndcg10}};
   if (!options_.test_split.empty()) {
     done["test_mrr10"] = summary.test_mrr10;
     done["test_ndcg10"] = summary.test_ndcg10;

@@ -99,7 +99,8 @@ TEST(CliBm25Query, RanksLikeTheLibraryAndShowsSnippets) {
   const size_t second = r.output.find("  2  ");
   ASSERT_NE(first, std::string::npos) << r.output;
   ASSERT_NE(second, std::string::npos) << r.output;
-  EXPECT_TRUE(contains(r.output.substr(first, second - first), "doc6  Memory | Memory improves after sleep")) << r.output;
+  EXPECT_TRUE(contains(r.output.substr(first, second - first), "doc6  Memory | Memory improves after sleep"))
+      << r.output;
   EXPECT_TRUE(contains(r.output.substr(second), "doc4  Sleep deprivation impairs memory")) << r.output;
 }
 

@@ -29,12 +29,14 @@ TEST(Demo, EveryStageOnASmallSample) {
     GTEST_SKIP() << "all-MiniLM-L6-v2 is not installed: run `denser model fetch all-MiniLM-L6-v2`";
   const fs::path out = fs::temp_directory_path() / ("denser_demo_" + std::to_string(::getpid()));
   fs::remove_all(out);
-  auto r = run_denser("demo --out " + out.string() + " --max-documents 400 --dev-queries 100 --test-queries 100 --steps 6 --threads 2");
+  auto r = run_denser("demo --out " + out.string() +
+                      " --max-documents 400 --dev-queries 100 --test-queries 100 --steps 6 --threads 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* stage : {"== 1/6", "== 2/6", "== 3/6", "== 4/6", "== 5/6", "== 6/6"})
     EXPECT_TRUE(contains(r.output, stage)) << stage << "\n" << r.output;
   EXPECT_TRUE(contains(r.output, "400 documents (a sample of the")) << r.output;
-  for (const char* row : {"BM25 (Lucene parameters)", "MiniLM zero-shot", "MiniLM + ANCE fine-tuning", "hybrid BM25+ANCE"})
+  for (const char* row :
+       {"BM25 (Lucene parameters)", "MiniLM zero-shot", "MiniLM + ANCE fine-tuning", "hybrid BM25+ANCE"})
     EXPECT_TRUE(contains(r.output, row)) << row << "\n" << r.output;
   EXPECT_TRUE(fs::exists(out / "debian-ance" / "modules.json"));
   EXPECT_TRUE(fs::exists(out / "debian-ance.flat"));

@@ -50,7 +50,8 @@ class DenseCliTest : public ::testing::Test {
   }
   static std::string path(const std::string& name) { return (*dir_ / name).string(); }
   static std::string init_model(const std::string& name, int seed) {
-    const auto r = run_denser(str("model init --preset tiny --vocab ", vocab_, " --seed ", seed, " --out ", path(name)));
+    const auto r =
+        run_denser(str("model init --preset tiny --vocab ", vocab_, " --seed ", seed, " --out ", path(name)));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return r.output;
   }
@@ -85,8 +86,9 @@ class DenseCliTest : public ::testing::Test {
   }
   // The run ranks like brute force: the document at rank r scores (by brute force) what
   // the r-th best brute-force score is, so only near-ties may swap.
-  static void expect_matches_brute_force(const denser::Run& run, const std::map<std::string, std::map<std::string, double>>& bf,
-                                         size_t k, double tolerance) {
+  static void expect_matches_brute_force(const denser::Run& run,
+                                         const std::map<std::string, std::map<std::string, double>>& bf, size_t k,
+                                         double tolerance) {
     ASSERT_EQ(run.results.size(), bf.size());
     for (const auto& [qid, docs] : bf) {
       std::vector<double> best;
@@ -132,8 +134,8 @@ TEST_F(DenseCliTest, ModelInitWithByteLevelBpeTokenizer) {
   // The same tokenizer loaded from its own directory gives the ids the model uses.
   const auto source = load_tokenizer(str(DENSER_TESTDATA_DIR, "/text/bpe_small"));
   EXPECT_EQ(load_tokenizer(out)->fingerprint(), source->fingerprint());
-  const auto bad = run_denser(str("model init --tokenizer-dir ", DENSER_TESTDATA_DIR, "/text/bpe_small --dim 8 --out ",
-                                  path("bad")));
+  const auto bad = run_denser(
+      str("model init --tokenizer-dir ", DENSER_TESTDATA_DIR, "/text/bpe_small --dim 8 --out ", path("bad")));
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_TRUE(contains(bad.output, "add --ance-head")) << bad.output;
 }
@@ -180,8 +182,8 @@ TEST_F(DenseCliTest, AdHocQueryPrintsTopHitsWithSnippets) {
   EXPECT_TRUE(contains(r.output, "3 results for \"Does coffee affect sleep?\"")) << r.output;
   // The query is q1 of the fixture: its brute-force best document comes first.
   const auto scores = brute_force(path("adhoc.emb")).at("q1");
-  const auto best = std::max_element(scores.begin(), scores.end(),
-                                     [](const auto& a, const auto& b) { return a.second < b.second; });
+  const auto best =
+      std::max_element(scores.begin(), scores.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   EXPECT_TRUE(contains(r.output, str("  ", best->first, "  "))) << r.output;
 }
 
@@ -204,8 +206,8 @@ TEST_F(DenseCliTest, ServeStopsCleanlyOnSigtermAndSigint) {
 TEST_F(DenseCliTest, SearchingWithAnotherModelIsAClearError) {
   const std::string idx = encode_and_index("mismatch", "");
   init_model("m2", 2);
-  const auto r = run_denser(str("search --model ", path("m2"), " --index ", idx, " --collection ", kMini,
-                                " --run ", path("never.run")));
+  const auto r = run_denser(
+      str("search --model ", path("m2"), " --index ", idx, " --collection ", kMini, " --run ", path("never.run")));
   EXPECT_EQ(r.exit_code, 6) << r.output;
   EXPECT_TRUE(contains(r.output, "denser: error: model fingerprint mismatch")) << r.output;
   EXPECT_FALSE(std::filesystem::exists(path("never.run")));

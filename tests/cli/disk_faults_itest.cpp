@@ -108,8 +108,8 @@ TEST_F(DiskFaults, FullAndReadOnlyFileSystems) {
   const std::string previous = read_file(out);
   {
     SCOPED_TRACE("full");
-    expect_failed_cleanly(run_denser("--quiet bm25 index --collection " + kScifact + " --index " + out), out,
-                          previous, "No space left on device");
+    expect_failed_cleanly(run_denser("--quiet bm25 index --collection " + kScifact + " --index " + out), out, previous,
+                          "No space left on device");
   }
   ASSERT_EQ(::mount("tmpfs", mount_.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, "size=1m"), 0);
   {

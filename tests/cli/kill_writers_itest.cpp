@@ -77,8 +77,8 @@ class KillWriters : public ::testing::Test {
       const int delay_ms = static_cast<int>(rng_() % static_cast<uint64_t>(duration_ms + 1));
       run_and_kill(args, delay_ms);
       ASSERT_TRUE(fs::exists(out)) << name << " killed after " << delay_ms << " ms: the previous file is gone";
-      EXPECT_TRUE(read_file(out) == reference) << name << " killed after " << delay_ms << " ms: " << out
-                                               << " is not the previous complete file";
+      EXPECT_TRUE(read_file(out) == reference)
+          << name << " killed after " << delay_ms << " ms: " << out << " is not the previous complete file";
       ++kills_;
     }
     // Temporaries of dead processes are removed once older than a minute (younger ones
@@ -109,10 +109,10 @@ TEST_F(KillWriters, EachWriterLeavesThePreviousFileOrTheNewOne) {
                "encode --model " + model + " --collection " + kScifact + " --out " + dir_ +
                    "/scifact.emb --max-length 48 --threads 2",
                dir_ + "/scifact.emb");
-  check_writer("index dense",
-               "index dense --embeddings " + dir_ + "/scifact.emb --factory HNSW16 --threads 1 --out " + dir_ +
-                   "/scifact.hnsw",
-               dir_ + "/scifact.hnsw");
+  check_writer(
+      "index dense",
+      "index dense --embeddings " + dir_ + "/scifact.emb --factory HNSW16 --threads 1 --out " + dir_ + "/scifact.hnsw",
+      dir_ + "/scifact.hnsw");
   EXPECT_GE(kills_, 3 * kKillsPerWriter);
 }
 

@@ -17,9 +17,12 @@ TEST(ErrorCodes, ExitCodesAndHttpStatusesArePinned) {
     int http;
   };
   const Row rows[] = {
-      {ErrorCode::kInvalidArgument, "invalid_argument", 2, 400}, {ErrorCode::kNotFound, "not_found", 3, 404},
-      {ErrorCode::kCorrupt, "corrupt", 4, 500},                  {ErrorCode::kUnavailable, "unavailable", 5, 503},
-      {ErrorCode::kUnsupported, "unsupported", 6, 422},          {ErrorCode::kTooLarge, "too_large", 7, 413},
+      {ErrorCode::kInvalidArgument, "invalid_argument", 2, 400},
+      {ErrorCode::kNotFound, "not_found", 3, 404},
+      {ErrorCode::kCorrupt, "corrupt", 4, 500},
+      {ErrorCode::kUnavailable, "unavailable", 5, 503},
+      {ErrorCode::kUnsupported, "unsupported", 6, 422},
+      {ErrorCode::kTooLarge, "too_large", 7, 413},
       {ErrorCode::kInternal, "internal", 1, 500},
   };
   for (const Row& row : rows) {

@@ -133,9 +133,7 @@ TEST(LineReader, LinesLongerThanTheBuffer) {
   EXPECT_FALSE(r.next(line));
 }
 
-TEST(MappedFile, MissingFileNamesThePath) {
-  EXPECT_THROW(denser::MappedFile::open("/no/such/file"), denser::Error);
-}
+TEST(MappedFile, MissingFileNamesThePath) { EXPECT_THROW(denser::MappedFile::open("/no/such/file"), denser::Error); }
 
 TEST(ParallelFor, CoversEveryIndexOnceAndRethrows) {
   std::vector<std::atomic<int>> hits(10007);

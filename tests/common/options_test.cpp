@@ -35,7 +35,8 @@ const OptionTable<Knobs>& table() {
     t.add("fast", &Knobs::fast, "Go fast").flag = "quick";
     t.add("name", &Knobs::name, "A name");
     t.add_enum("color", &Knobs::color, parse_color, color_name, {"red", "blue"}, "A color");
-    t.add("beta", [](Knobs& k) -> float& { return k.nested.beta; }, "Nested");
+    t.add(
+        "beta", [](Knobs& k) -> float& { return k.nested.beta; }, "Nested");
     return t;
   }();
   return t;
@@ -54,7 +55,8 @@ Error error_of(const std::function<void()>& fn) {
 TEST(OptionTable, ReadsAndWritesEveryKindOfField) {
   Knobs k;
   table().apply_json(k, nlohmann::json::parse(R"({"depth": 7, "count": 2, "weight": 1, "fast": true,
-      "name": "y", "color": "blue", "beta": -1.5})"), "cfg: ");
+      "name": "y", "color": "blue", "beta": -1.5})"),
+                     "cfg: ");
   EXPECT_EQ(k.depth, 7);
   EXPECT_EQ(k.count, 2u);
   EXPECT_DOUBLE_EQ(k.weight, 1.0);
@@ -79,15 +81,11 @@ TEST(OptionTable, RefusesWrongValuesNamingTheField) {
     const char* says;
   };
   const Case cases[] = {
-      {"depth", "0", "must be ≥ 1, got 0"},
-      {"depth", "1.5", "must be an integer"},
-      {"depth", "\"3\"", "must be an integer"},
-      {"depth", "99999999999", "out of range"},  // beyond int
-      {"count", "-1", "out of range"},           // unsigned
-      {"weight", "1.01", "must be in [0, 1]"},
-      {"fast", "1", "must be true or false"},
-      {"name", "3", "must be a string"},
-      {"color", "\"green\"", "must be one of red, blue"},
+      {"depth", "0", "must be ≥ 1, got 0"},     {"depth", "1.5", "must be an integer"},
+      {"depth", "\"3\"", "must be an integer"}, {"depth", "99999999999", "out of range"},  // beyond int
+      {"count", "-1", "out of range"},                                                     // unsigned
+      {"weight", "1.01", "must be in [0, 1]"},  {"fast", "1", "must be true or false"},
+      {"name", "3", "must be a string"},        {"color", "\"green\"", "must be one of red, blue"},
   };
   for (const Case& c : cases) {
     Error e = error_of([&] { table().set(k, c.name, nlohmann::json::parse(c.json), c.name); });
@@ -97,7 +95,8 @@ TEST(OptionTable, RefusesWrongValuesNamingTheField) {
   }
   Error unknown = error_of([&] { table().apply_json(k, nlohmann::json::parse(R"({"dpeth": 1})"), "cfg.json: "); });
   EXPECT_EQ(unknown.field(), "dpeth");
-  EXPECT_NE(std::string(unknown.what()).find("cfg.json: unknown option \"dpeth\""), std::string::npos) << unknown.what();
+  EXPECT_NE(std::string(unknown.what()).find("cfg.json: unknown option \"dpeth\""), std::string::npos)
+      << unknown.what();
   EXPECT_EQ(error_of([&] { table().set_text(k, "weight", "heavy", "--weight"); }).field(), "--weight");
   Knobs untouched;
   EXPECT_EQ(table().to_json(k), table().to_json(untouched));  // nothing wrong was written

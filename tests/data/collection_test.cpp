@@ -38,8 +38,8 @@ TEST(Collection, BeirFixture) {
   // Queries-file order (q1 before q3), although the qrels list q3 first.
   EXPECT_EQ(ids_of(c.queries("test")), (std::vector<std::string>{"q1", "q3"}));
   EXPECT_EQ(ids_of(c.queries("train")), (std::vector<std::string>{"q2"}));
-  EXPECT_TRUE(throws_error_with([&] { c.qrels("dev"); },
-                                {"no judgments for split \"dev\"", "qrels/dev.tsv", "test, train"}));
+  EXPECT_TRUE(
+      throws_error_with([&] { c.qrels("dev"); }, {"no judgments for split \"dev\"", "qrels/dev.tsv", "test, train"}));
 }
 
 TEST(Collection, MsMarcoFixture) {
@@ -76,7 +76,8 @@ TEST(Collection, SmartDetectionIgnoresCaseAndNeedsOneDocumentsFile) {
   EXPECT_EQ(c.corpus_path(), dir.path("MED.ALL"));
   EXPECT_EQ(c.queries("test").size(), 1u);
   dir.write("other.all.5", ".I 1\n.W\nx\n");
-  EXPECT_TRUE(throws_error_with([&] { Collection::open(dir.path()); }, {"several SMART documents (*.all.*) files", "MED.ALL", "other.all.5"}));
+  EXPECT_TRUE(throws_error_with([&] { Collection::open(dir.path()); },
+                                {"several SMART documents (*.all.*) files", "MED.ALL", "other.all.5"}));
 }
 
 TEST(Collection, UndetectableLayoutSaysWhatWasLookedFor) {

@@ -28,13 +28,11 @@ TEST(DataCli, StatsPrintsLayoutAndCounts) {
   EXPECT_TRUE(contains(r.output, "layout: beir")) << r.output;
   EXPECT_TRUE(contains(r.output, "documents: 4")) << r.output;
   EXPECT_TRUE(contains(r.output, "split test: queries: 2, judged queries: 2, judgments: 2 (relevant: 2)")) << r.output;
-  EXPECT_TRUE(contains(r.output, "split train: queries: 1, judged queries: 1, judgments: 2 (relevant: 1)"))
-      << r.output;
+  EXPECT_TRUE(contains(r.output, "split train: queries: 1, judged queries: 1, judgments: 2 (relevant: 1)")) << r.output;
   r = run_denser("data stats --collection " + testdata("smart_tiny") + " --split test");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "layout: smart")) << r.output;
-  EXPECT_TRUE(contains(r.output, "split test: queries: 2, judged queries: 2, judgments: 3 (relevant: 2)"))
-      << r.output;
+  EXPECT_TRUE(contains(r.output, "split test: queries: 2, judged queries: 2, judgments: 3 (relevant: 2)")) << r.output;
 }
 
 TEST(DataCli, StatsReportsMalformedInputAndLenientCounts) {
@@ -44,8 +42,7 @@ TEST(DataCli, StatsReportsMalformedInputAndLenientCounts) {
   std::string qrels = dir.write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
   auto r = run_denser("data stats --collection " + dir.path());
   EXPECT_EQ(r.exit_code, 4) << r.output;
-  EXPECT_TRUE(contains(r.output, "denser: error: " + dir.path("queries.jsonl") + ":2: duplicate query id"))
-      << r.output;
+  EXPECT_TRUE(contains(r.output, "denser: error: " + dir.path("queries.jsonl") + ":2: duplicate query id")) << r.output;
   r = run_denser("data stats --lenient --collection " + dir.path());
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "split test: queries: 1")) << r.output;
@@ -56,12 +53,11 @@ TEST(DataCli, DebianPackagesFromAListsDirectory) {
   TempDir dir("cli_debian");
   dir.write("lists/x_main_i18n_Translation-en", denser::read_file(testdata("Translation-en-sample")));
   std::string out = dir.path("out");
-  auto r = run_denser("data debian-packages --out " + out + " --lists " + dir.path("lists") +
-                      " --dev 3 --test 3 --seed 9");
+  auto r =
+      run_denser("data debian-packages --out " + out + " --lists " + dir.path("lists") + " --dev 3 --test 3 --seed 9");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "entries: 20, packages: 17 (duplicate entries dropped: 3)")) << r.output;
-  EXPECT_TRUE(contains(r.output, "packages skipped: 1 without a long description, 0 malformed stanzas"))
-      << r.output;
+  EXPECT_TRUE(contains(r.output, "packages skipped: 1 without a long description, 0 malformed stanzas")) << r.output;
   EXPECT_TRUE(contains(r.output, "documents: 15")) << r.output;
   EXPECT_TRUE(contains(r.output, "train  queries: 8")) << r.output;
   EXPECT_TRUE(contains(r.output, "test   queries: 3")) << r.output;

@@ -105,13 +105,13 @@ TEST(TranslationEn, MalformedStanzasNameFileAndLine) {
 
 TEST(TranslationEn, FindsOnlyEnglishListsInAnyCompression) {
   TempDir dir("lists");
-  for (const char* name : {"b_main_i18n_Translation-en", "a_main_i18n_Translation-en.lz4",
-                           "c_i18n_Translation-en_GB.xz", "c_i18n_Translation-de.gz", "a_binary-amd64_Packages.lz4",
-                           "a_main_i18n_Translation-en.diff_Index"})
+  for (const char* name :
+       {"b_main_i18n_Translation-en", "a_main_i18n_Translation-en.lz4", "c_i18n_Translation-en_GB.xz",
+        "c_i18n_Translation-de.gz", "a_binary-amd64_Packages.lz4", "a_main_i18n_Translation-en.diff_Index"})
     dir.write(name, "");
-  EXPECT_EQ(denser::find_translation_files(dir.path()),
-            (std::vector<std::string>{dir.path("a_main_i18n_Translation-en.lz4"),
-                                      dir.path("b_main_i18n_Translation-en")}));
+  EXPECT_EQ(
+      denser::find_translation_files(dir.path()),
+      (std::vector<std::string>{dir.path("a_main_i18n_Translation-en.lz4"), dir.path("b_main_i18n_Translation-en")}));
 }
 
 TEST(DebianSplit, NormalizeSynopsis) {
@@ -289,8 +289,11 @@ TEST(DebianCollection, DeterministicForASeedWhateverTheEntryOrder) {
   bool some_seed_differs = false;
   for (uint64_t seed = 12; seed < 17; ++seed) some_seed_differs |= build(seed).query_splits != a.query_splits;
   EXPECT_TRUE(some_seed_differs);
-  EXPECT_TRUE(throws_error_with([&] { denser::build_debian_collection(sample(), DebianSplitOptions{1, 10, 10}); },
-                                {"only 14 distinct synopses", "20"}));
+  EXPECT_TRUE(throws_error_with(
+      [&] {
+        denser::build_debian_collection(sample(), DebianSplitOptions{1, 10, 10});
+      },
+      {"only 14 distinct synopses", "20"}));
 }
 
 TEST(DebianCollection, WrittenCollectionReadsBackAsBeir) {
@@ -320,8 +323,7 @@ TEST(DebianCollection, WrittenCollectionReadsBackAsBeir) {
   EXPECT_EQ(c.num_documents(), 15u);
   EXPECT_EQ(c.queries("test").size(), 3u);
   EXPECT_EQ(c.queries("train").size(), 8u);
-  EXPECT_EQ(c.qrels("train").num_judgments() + c.qrels("dev").num_judgments() + c.qrels("test").num_judgments(),
-            16u);
+  EXPECT_EQ(c.qrels("train").num_judgments() + c.qrels("dev").num_judgments() + c.qrels("test").num_judgments(), 16u);
   auto meta = nlohmann::json::parse(denser::read_file(options.out_dir + "/collection.json"));
   EXPECT_EQ(meta["counts"]["documents"], 15);
   EXPECT_EQ(meta["seed"], 5);

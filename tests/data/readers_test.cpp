@@ -39,7 +39,10 @@ TEST(BeirCorpus, ReadsFixture) {
   ASSERT_TRUE(reader->next(doc));
   EXPECT_EQ(doc.id, "d3");
   EXPECT_EQ(doc.title, "");  // no title key
-  EXPECT_EQ(doc.text, "Hydroelectric dams store water: \xC3\x9Cn\xC3\xAF" "c\xC3\xB6" "d\xC3\xA9 \xE2\x86\x92 fine.");
+  EXPECT_EQ(doc.text,
+            "Hydroelectric dams store water: \xC3\x9Cn\xC3\xAF"
+            "c\xC3\xB6"
+            "d\xC3\xA9 \xE2\x86\x92 fine.");
   ASSERT_TRUE(reader->next(doc));
   EXPECT_EQ(doc.id, "d4");  // the blank line 4 is no record
   EXPECT_EQ(doc.title, "");
@@ -79,8 +82,7 @@ TEST(BeirCorpus, MalformedLinesNameFileAndLine) {
   TempDir dir("beir_bad");
   for (const auto& c : cases) {
     std::string path = dir.write("corpus.jsonl", good + "\n" + c.line + "\n");
-    EXPECT_TRUE(throws_error_with([&] { read_all(*denser::open_beir_corpus(path)); },
-                                  {path + ":2: ", c.fragment}))
+    EXPECT_TRUE(throws_error_with([&] { read_all(*denser::open_beir_corpus(path)); }, {path + ":2: ", c.fragment}))
         << c.line;
   }
 }
@@ -125,8 +127,7 @@ TEST(BeirQueries, MalformedAndLenient) {
   };
   for (const auto& c : cases) {
     std::string path = dir.write("queries.jsonl", good + "\n" + c.line + "\n");
-    EXPECT_TRUE(throws_error_with([&] { denser::read_beir_queries(path); }, {path + ":2: ", c.fragment}))
-        << c.line;
+    EXPECT_TRUE(throws_error_with([&] { denser::read_beir_queries(path); }, {path + ":2: ", c.fragment})) << c.line;
     ReadStats stats;
     auto queries = denser::read_beir_queries(path, kLenient, &stats);
     EXPECT_EQ(queries.size(), 1u);
@@ -167,8 +168,7 @@ TEST(BeirQrels, MalformedLinesNameFileAndLine) {
   };
   for (const auto& c : cases) {
     std::string path = dir.write("test.tsv", header + c.line + "\n");
-    EXPECT_TRUE(throws_error_with([&] { denser::read_beir_qrels(path); }, {path + ":3: ", c.fragment}))
-        << c.line;
+    EXPECT_TRUE(throws_error_with([&] { denser::read_beir_qrels(path); }, {path + ":3: ", c.fragment})) << c.line;
     ReadStats stats;
     auto qrels = denser::read_beir_qrels(path, kLenient, &stats);
     EXPECT_EQ(qrels.num_judgments(), 1u);
@@ -211,8 +211,8 @@ TEST(MsMarcoCollection, MalformedLinesNameFileAndLine) {
   };
   for (const auto& c : cases) {
     std::string path = dir.write("collection.tsv", "1\tgood\n" + c.line + "\n");
-    EXPECT_TRUE(throws_error_with([&] { read_all(*denser::open_msmarco_collection(path)); },
-                                  {path + ":2: ", c.fragment}))
+    EXPECT_TRUE(
+        throws_error_with([&] { read_all(*denser::open_msmarco_collection(path)); }, {path + ":2: ", c.fragment}))
         << c.line;
     auto reader = denser::open_msmarco_collection(path, kLenient);
     EXPECT_EQ(read_all(*reader).size(), 1u);
@@ -252,8 +252,7 @@ TEST(TrecQrels, MalformedLinesNameFileAndLine) {
   };
   for (const auto& c : cases) {
     std::string path = dir.write("qrels.txt", "q1 0 d1 1\n" + c.line + "\n");
-    EXPECT_TRUE(throws_error_with([&] { denser::read_trec_qrels(path); }, {path + ":2: ", c.fragment}))
-        << c.line;
+    EXPECT_TRUE(throws_error_with([&] { denser::read_trec_qrels(path); }, {path + ":2: ", c.fragment})) << c.line;
   }
 }
 
@@ -273,8 +272,8 @@ TEST(Qrels, ReadQrelsTellsTheFormatsApart) {
 TEST(Readers, MissingFileIsAnErrorNamingIt) {
   EXPECT_TRUE(throws_error_with([] { denser::read_beir_queries("/nonexistent/queries.jsonl"); },
                                 {"/nonexistent/queries.jsonl"}));
-  EXPECT_TRUE(throws_error_with([] { denser::open_beir_corpus("/nonexistent/corpus.jsonl"); },
-                                {"/nonexistent/corpus.jsonl"}));
+  EXPECT_TRUE(
+      throws_error_with([] { denser::open_beir_corpus("/nonexistent/corpus.jsonl"); }, {"/nonexistent/corpus.jsonl"}));
 }
 
 }  // namespace

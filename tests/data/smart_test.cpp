@@ -188,10 +188,9 @@ TEST(SmartVariants, GlasgowRecordsClosedBySlash) {
     std::string fragment;
   };
   for (const Case& c : std::vector<Case>{{"1\nsome text\n   /\n2\ntext cut sh", ":4: "},
-                                          {"1\ntext\n/\n2 3\nmore\n/\n", "the record's number"}}) {
+                                         {"1\ntext\n/\n2 3\nmore\n/\n", "the record's number"}}) {
     std::string docs_path = dir.write("doc-text", c.text);
-    EXPECT_TRUE(throws_error_with([&] { read_all(*denser::open_smart_documents(docs_path)); }, {c.fragment}))
-        << c.text;
+    EXPECT_TRUE(throws_error_with([&] { read_all(*denser::open_smart_documents(docs_path)); }, {c.fragment})) << c.text;
   }
   std::string multi = dir.write("rlv-ass", "1\n 4 5 6\n 7\n   /\n2\n 8\n");
   EXPECT_TRUE(throws_error_with([&] { denser::read_smart_qrels(multi); }, {multi, "closing \"/\""}));

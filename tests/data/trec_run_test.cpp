@@ -44,8 +44,11 @@ TEST(TrecRun, RoundTripKeepsEveryScoreBitForBit) {
     for (int d = 0; d < 100; ++d) list.push_back({denser::str("doc", d), score(rng)});
   }
   // Scores closer than %.6f can print: a fixed-precision writer would tie them.
-  run.results["close"] = {{"a", 0.12345678901234}, {"b", 0.12345678901233}, {"c", 1e-300},
-                          {"d", std::numeric_limits<double>::max()}, {"e", -0.0}};
+  run.results["close"] = {{"a", 0.12345678901234},
+                          {"b", 0.12345678901233},
+                          {"c", 1e-300},
+                          {"d", std::numeric_limits<double>::max()},
+                          {"e", -0.0}};
   std::string path = dir.path("run.txt");
   denser::write_trec_run(path, run);
   denser::ReadStats stats;

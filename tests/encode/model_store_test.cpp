@@ -29,7 +29,9 @@ uint32_t crc32_bitwise(const std::string& s) {
   return ~crc;
 }
 
-void put16(std::string& out, uint32_t v) { out += static_cast<char>(v & 0xff), out += static_cast<char>(v >> 8 & 0xff); }
+void put16(std::string& out, uint32_t v) {
+  out += static_cast<char>(v & 0xff), out += static_cast<char>(v >> 8 & 0xff);
+}
 void put32(std::string& out, uint32_t v) { put16(out, v & 0xffff), put16(out, v >> 16); }
 
 // A zip archive of stored (uncompressed) entries; corrupt_crc flips the recorded CRC of each.
@@ -55,7 +57,6 @@ std::string make_zip(const std::vector<std::pair<std::string, std::string>>& fil
   put32(zip, dir_offset), put16(zip, 0);
   return zip;
 }
-
 
 TEST(ModelStore, UnzipsTheEntriesUnderAPrefix) {
   ScratchDir dir("zip");

@@ -111,7 +111,8 @@ void expect_mean_of_rows(const NgramConfig& config, bool query) {
     ASSERT_FALSE(rows.empty());
     std::vector<double> mean(e, 0.0);
     for (int64_t r : rows)
-      for (size_t k = 0; k < e; ++k) mean[k] += table[static_cast<size_t>(r) * e + k] / static_cast<double>(rows.size());
+      for (size_t k = 0; k < e; ++k)
+        mean[k] += table[static_cast<size_t>(r) * e + k] / static_cast<double>(rows.size());
     for (size_t j = 0; j < d; ++j) {
       double want = mean[j];
       if (!projection.empty()) {

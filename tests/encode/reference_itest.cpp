@@ -57,7 +57,7 @@ void check_case(const Case& c) {
   ModelConfig config = test::tiny_test_config(c.model_type, c.pooling, c.ance_head);
   config.shared_towers = c.shared_towers;
   EncodeOptions options = test::one_thread();
-  options.batch_size = 6;  // several batches, each padded
+  options.batch_size = 6;            // several batches, each padded
   options.document_max_length = 48;  // the longest sample texts get truncated
   options.query_max_length = 16;
   auto encoder = create_transformer_encoder(config, test::small_vocab(), options, 2024, /*random_norms=*/true);
@@ -87,9 +87,8 @@ void check_case(const Case& c) {
     }
     EXPECT_LE(worst, 1e-4f) << (query ? "queries" : "documents");
     EXPECT_GT(scale, 0.1f);  // the embeddings are not trivially zero
-    std::printf("[ reference ] %s %s%s%s: max |denser - reference| = %.3g (max |value| %.3g)\n",
-                c.model_type.c_str(), c.pooling.c_str(), c.ance_head ? " +ance" : "", query ? " queries" : "",
-                worst, scale);
+    std::printf("[ reference ] %s %s%s%s: max |denser - reference| = %.3g (max |value| %.3g)\n", c.model_type.c_str(),
+                c.pooling.c_str(), c.ance_head ? " +ance" : "", query ? " queries" : "", worst, scale);
   }
 }
 
@@ -102,8 +101,8 @@ void write_bpe_tokenizer(const std::string& dir) {
   for (char c = 'a'; c <= 'z'; ++c) tokens.push_back(std::string(1, c));
   for (char c = '0'; c <= '9'; ++c) tokens.push_back(std::string(1, c));
   for (const char* p : {".", ",", "-", "(", ")"}) tokens.push_back(p);
-  const char* merges[][2] = {{"t", "h"}, {"th", "e"}, {"\u0120", "the"}, {"e", "n"}, {"\u0120", "c"}, {"e", "l"},
-                             {"el", "l"}, {"\u0120c", "ell"}, {"i", "n"}, {"\u0120", "in"}};
+  const char* merges[][2] = {{"t", "h"}, {"th", "e"}, {"\u0120", "the"},  {"e", "n"}, {"\u0120", "c"},
+                             {"e", "l"}, {"el", "l"}, {"\u0120c", "ell"}, {"i", "n"}, {"\u0120", "in"}};
   std::string merges_txt = "#version: 0.2\n";
   for (const auto& m : merges) {
     merges_txt += std::string(m[0]) + " " + m[1] + "\n";

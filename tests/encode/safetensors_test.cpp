@@ -48,7 +48,8 @@ TEST(HalfConversion, FloatToHalfMatchesCompilerFloat16) {
   // Every 997th float32 bit pattern (4.3 M values over all exponents), plus each half's
   // neighbourhood: the exact midpoints to its successor (ties) and one float ulp around them.
   std::vector<float> inputs;
-  for (uint64_t bits = 0; bits < (uint64_t{1} << 32); bits += 997) inputs.push_back(std::bit_cast<float>(uint32_t(bits)));
+  for (uint64_t bits = 0; bits < (uint64_t{1} << 32); bits += 997)
+    inputs.push_back(std::bit_cast<float>(uint32_t(bits)));
   for (uint32_t h = 0; h < 0x7c00; ++h) {
     const double lo = half_to_float(static_cast<uint16_t>(h));
     const double hi = h + 1 == 0x7c00 ? 65536.0 : half_to_float(static_cast<uint16_t>(h + 1));
@@ -75,17 +76,17 @@ TEST(HalfConversion, HandWorkedValues) {
   EXPECT_EQ(float_to_half(1.0f), 0x3c00);
   EXPECT_EQ(float_to_half(-2.0f), 0xc000);
   EXPECT_EQ(float_to_half(-0.0f), 0x8000);
-  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);              // largest finite
-  EXPECT_EQ(float_to_half(65519.99f), 0x7bff);             // below the midpoint to 65536
-  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);              // the midpoint ties to "even" infinity
-  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);       // tie, 0x3c00 is even
-  EXPECT_EQ(float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);   // tie, rounds up to even
-  EXPECT_EQ(float_to_half(0x1p-24f), 0x0001);              // smallest subnormal
-  EXPECT_EQ(float_to_half(0x1p-25f), 0x0000);              // tie between 0 and 1 unit: 0
+  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);             // largest finite
+  EXPECT_EQ(float_to_half(65519.99f), 0x7bff);            // below the midpoint to 65536
+  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);             // the midpoint ties to "even" infinity
+  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);      // tie, 0x3c00 is even
+  EXPECT_EQ(float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);  // tie, rounds up to even
+  EXPECT_EQ(float_to_half(0x1p-24f), 0x0001);             // smallest subnormal
+  EXPECT_EQ(float_to_half(0x1p-25f), 0x0000);             // tie between 0 and 1 unit: 0
   EXPECT_EQ(float_to_half(0x1.8p-25f), 0x0001);
-  EXPECT_EQ(float_to_half(0x1p-14f), 0x0400);              // smallest normal
-  EXPECT_EQ(float_to_half(0x1.ff8p-15f), 0x03ff);          // largest subnormal
-  EXPECT_EQ(float_to_half(0x1.ffcp-15f), 0x0400);          // ... + half a unit: tie to even
+  EXPECT_EQ(float_to_half(0x1p-14f), 0x0400);      // smallest normal
+  EXPECT_EQ(float_to_half(0x1.ff8p-15f), 0x03ff);  // largest subnormal
+  EXPECT_EQ(float_to_half(0x1.ffcp-15f), 0x0400);  // ... + half a unit: tie to even
   EXPECT_EQ(float_to_half(std::numeric_limits<float>::infinity()), 0x7c00);
   EXPECT_EQ(half_to_float(0x0001), 0x1p-24f);
   EXPECT_EQ(half_to_float(0x3555), 0.333251953125f);
@@ -117,8 +118,8 @@ TEST(BFloat16Conversion, EveryValueRoundTripsAndRoundingMatchesBruteForce) {
     ASSERT_EQ(float_to_bfloat16(f), nearest_bfloat16(f)) << std::hex << bits;
   }
   EXPECT_EQ(float_to_bfloat16(1.0f), 0x3f80);
-  EXPECT_EQ(float_to_bfloat16(1.0f + 0x1p-8f), 0x3f80);      // tie to even
-  EXPECT_EQ(float_to_bfloat16(1.0f + 3 * 0x1p-8f), 0x3f82);  // tie to even, upward
+  EXPECT_EQ(float_to_bfloat16(1.0f + 0x1p-8f), 0x3f80);                     // tie to even
+  EXPECT_EQ(float_to_bfloat16(1.0f + 3 * 0x1p-8f), 0x3f82);                 // tie to even, upward
   EXPECT_EQ(float_to_bfloat16(std::numeric_limits<float>::max()), 0x7f80);  // rounds to infinity
   EXPECT_TRUE(std::isnan(bfloat16_to_float(float_to_bfloat16(std::bit_cast<float>(0x7f800001u)))));
 }
@@ -208,10 +209,21 @@ TEST(SafeTensors, WriterRejectsBadInput) {
   TempDir dir("safetensors");
   const float x = 1;
   const std::string path = dir.path("bad.safetensors");
-  EXPECT_TRUE(throws_error_with([&] { write_safetensors(path, {{"a", DType::kF32, {1}, &x}, {"a", DType::kF32, {1}, &x}}); },
-                                {"'a'", "twice"}));
-  EXPECT_TRUE(throws_error_with([&] { write_safetensors(path, {{"a", DType::kF32, {-1}, &x}}); }, {"'a'", "dimension -1"}));
-  EXPECT_TRUE(throws_error_with([&] { write_safetensors(path, {{"__metadata__", DType::kF32, {1}, &x}}); }, {"reserved"}));
+  EXPECT_TRUE(throws_error_with(
+      [&] {
+        write_safetensors(path, {{"a", DType::kF32, {1}, &x}, {"a", DType::kF32, {1}, &x}});
+      },
+      {"'a'", "twice"}));
+  EXPECT_TRUE(throws_error_with(
+      [&] {
+        write_safetensors(path, {{"a", DType::kF32, {-1}, &x}});
+      },
+      {"'a'", "dimension -1"}));
+  EXPECT_TRUE(throws_error_with(
+      [&] {
+        write_safetensors(path, {{"__metadata__", DType::kF32, {1}, &x}});
+      },
+      {"reserved"}));
   EXPECT_TRUE(throws_error_with([&] { write_safetensors(path, {{"a", DType::kF32, {2}, nullptr}}); }, {"no data"}));
   EXPECT_FALSE(file_exists(path));
 }
@@ -285,7 +297,8 @@ TEST(SafeTensors, PythonReadsADenserFileByTheSpec) {
   const std::vector<float> w = {1.0f, -0.5f, 3.25f, 1e-3f, 7.0f, -8.0f};
   std::vector<uint16_t> h;
   for (float v : w) h.push_back(float_to_half(v));
-  write_safetensors(path, {{"w", DType::kF32, {3, 2}, w.data()}, {"b.h", DType::kF16, {6}, h.data()}}, {{"format", "pt"}});
+  write_safetensors(path, {{"w", DType::kF32, {3, 2}, w.data()}, {"b.h", DType::kF16, {6}, h.data()}},
+                    {{"format", "pt"}});
   // The checks Hugging Face's loader makes, plus the values through numpy's own decoders.
   const std::string script = R"PY(
 import json, struct, sys
@@ -322,14 +335,16 @@ struct HostileCase {
 
 /// Success when fn throws denser::Error whose message contains every fragment and prefix.
 template <typename Fn>
-::testing::AssertionResult error_contains(Fn&& fn, const std::vector<std::string>& fragments, const std::string& prefix) {
+::testing::AssertionResult error_contains(Fn&& fn, const std::vector<std::string>& fragments,
+                                          const std::string& prefix) {
   try {
     fn();
   } catch (const Error& e) {
     const std::string message = e.what();
     if (message.rfind(prefix, 0) != 0) return ::testing::AssertionFailure() << "\"" << message << "\" lacks the prefix";
     for (const auto& f : fragments) {
-      if (message.find(f) == std::string::npos) return ::testing::AssertionFailure() << "\"" << message << "\" lacks " << f;
+      if (message.find(f) == std::string::npos)
+        return ::testing::AssertionFailure() << "\"" << message << "\" lacks " << f;
     }
     return ::testing::AssertionSuccess();
   }
@@ -342,32 +357,59 @@ TEST(SafeTensors, RejectsHostileHeaders) {
       {"not JSON", R"({"a":)", 0, {"not valid JSON"}},
       {"top-level array", R"([1,2])", 0, {"expected a JSON object"}},
       {"entry not an object", R"({"a":[1]})", 0, {"tensor 'a'", "expected an object"}},
-      {"unknown dtype", R"({"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", 8, {"tensor 'w'", "'F64'", "F32, F16, BF16"}},
+      {"unknown dtype",
+       R"({"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})",
+       8,
+       {"tensor 'w'", "'F64'", "F32, F16, BF16"}},
       {"dtype not a string", R"({"w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}})", 4, {"tensor 'w'", "dtype"}},
       {"missing dtype", R"({"w":{"shape":[1],"data_offsets":[0,4]}})", 4, {"tensor 'w'", "no \"dtype\""}},
       {"negative dim", R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4, {"tensor 'w'", "non-negative"}},
       {"fractional dim", R"({"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", 4, {"tensor 'w'", "1.5"}},
-      {"shape overflows", R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})", 4,
+      {"shape overflows",
+       R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})",
+       4,
        {"tensor 'w'", "needs more bytes"}},
-      {"negative offset", R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}})", 4, {"tensor 'w'", "non-negative"}},
-      {"three offsets", R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4,8]}})", 4, {"tensor 'w'", "[begin, end]"}},
-      {"end before begin", R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}})", 4, {"tensor 'w'", "begin <= end"}},
-      {"offsets beyond the file", R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,1000]}})", 8,
+      {"negative offset",
+       R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}})",
+       4,
+       {"tensor 'w'", "non-negative"}},
+      {"three offsets",
+       R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4,8]}})",
+       4,
+       {"tensor 'w'", "[begin, end]"}},
+      {"end before begin",
+       R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}})",
+       4,
+       {"tensor 'w'", "begin <= end"}},
+      {"offsets beyond the file",
+       R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,1000]}})",
+       8,
        {"tensor 'w'", "<= 8"}},
-      {"size does not match shape", R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 16,
+      {"size does not match shape",
+       R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+       16,
        {"tensor 'w'", "expected 12"}},
-      {"overlap", R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]},"b":{)" + f32x2 + R"(,"data_offsets":[4,12]}})", 12,
+      {"overlap",
+       R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]},"b":{)" + f32x2 + R"(,"data_offsets":[4,12]}})",
+       12,
        {"tensor 'b'", "overlap"}},
-      {"gap", R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
-       12, {"tensor 'b'", "gap of 4"}},
+      {"gap",
+       R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+       12,
+       {"tensor 'b'", "gap of 4"}},
       {"trailing bytes", R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 8, {"cover 4 bytes"}},
-      {"duplicate name", R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
-       2, {"tensor 'a'", "twice"}},
+      {"duplicate name",
+       R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
+       2,
+       {"tensor 'a'", "twice"}},
       {"metadata not strings", R"({"__metadata__":{"k":1}})", 0, {"__metadata__ 'k'", "expected a string"}},
       {"metadata not an object", R"({"__metadata__":"x"})", 0, {"__metadata__", "expected an object"}},
       {"bad checksum text", R"({"__metadata__":{"denser.crc32c":"xyz"}})", 0, {"8 lowercase hex"}},
       {"wrong checksum", R"({"__metadata__":{"denser.crc32c":"00000000"}})", 0, {"checksum mismatch"}},
-      {"checksum named but absent", R"({"__metadata__":{"denser.checksum":"crc32c"}})", 0, {"'denser.crc32c' is missing"}},
+      {"checksum named but absent",
+       R"({"__metadata__":{"denser.checksum":"crc32c"}})",
+       0,
+       {"'denser.crc32c' is missing"}},
       {"unknown checksum", R"({"__metadata__":{"denser.checksum":"md5"}})", 0, {"'md5'", "expected crc32c"}},
       {"empty header", "", 0, {"does not start with '{'"}},
   };
@@ -392,8 +434,9 @@ std::string small_file(const TempDir& dir) {
   const std::vector<float> w = {0.5f, -1.0f, 2.0f, 8.0f};
   const std::vector<uint16_t> h = {float_to_half(0.25f), float_to_half(-3.0f)};
   const std::vector<int64_t> n = {42};
-  write_safetensors(path, {{"w", DType::kF32, {2, 2}, w.data()}, {"h", DType::kF16, {2}, h.data()},
-                           {"n", DType::kI64, {1}, n.data()}});
+  write_safetensors(
+      path,
+      {{"w", DType::kF32, {2, 2}, w.data()}, {"h", DType::kF16, {2}, h.data()}, {"n", DType::kI64, {1}, n.data()}});
   return path;
 }
 
@@ -423,7 +466,8 @@ TEST(SafeTensors, EveryBitFlipInADenserFileIsRejected) {
 
 TEST(SafeTensors, BitFlipsInAFileWithoutChecksumNeverCrash) {
   TempDir dir("safetensors");
-  const std::string header = R"({"b":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
+  const std::string header =
+      R"({"b":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
   const std::string bytes = hand_built(header, std::string("\x80\x3f\x00\x40\x00\x00\x80\x3f", 8));
   const std::string path = dir.path("plain.safetensors");
   int accepted = 0;
@@ -437,8 +481,7 @@ TEST(SafeTensors, BitFlipsInAFileWithoutChecksumNeverCrash) {
         if (view.dtype == DType::kF32 || view.dtype == DType::kBF16 || view.dtype == DType::kF16) view.to_float();
       }
       ++accepted;
-    } catch (const Error&) {
-    }
+    } catch (const Error&) {}
   }
   // Flips in the 8 data bytes cannot be detected without a checksum; the rest change the
   // structure and are caught.

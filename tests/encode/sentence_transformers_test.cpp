@@ -36,7 +36,6 @@ std::vector<float> encode(Encoder& encoder, const std::vector<std::string>& text
   return out;
 }
 
-
 ModelConfig st_config(const std::string& pooling, bool normalize) {
   ModelConfig c = ModelConfig::preset("tiny");
   c.vocab_size = static_cast<int64_t>(test::small_vocab().size());
@@ -174,8 +173,8 @@ TEST(SentenceTransformersLayout, OlderLayoutWithATransformerFolderLoads) {
   save_st_model(nested, "mean", true);
   // Move the Hugging Face files into 0_Transformer, as sentence-transformers 1.x wrote them.
   std::filesystem::create_directories(nested.path("0_Transformer"));
-  for (const char* f : {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json",
-                        "sentence_bert_config.json"})
+  for (const char* f :
+       {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "sentence_bert_config.json"})
     std::filesystem::rename(nested.path(f), nested.path(std::string("0_Transformer/") + f));
   auto m = nlohmann::json::parse(read_file(nested.path("modules.json")));
   m[0]["path"] = "0_Transformer";

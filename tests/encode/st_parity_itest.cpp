@@ -42,8 +42,8 @@ class SentenceTransformersParity : public denser_test::OracleTest {
     expect_parity_with(*encoder, oracle, texts, queries, name);
   }
 
-  void expect_parity_with(Encoder& enc, const OracleOutput& oracle, const std::vector<std::string>& texts,
-                          bool queries, const std::string& name) {
+  void expect_parity_with(Encoder& enc, const OracleOutput& oracle, const std::vector<std::string>& texts, bool queries,
+                          const std::string& name) {
     Encoder* encoder = &enc;
     ASSERT_EQ(encoder->similarity(), "cosine");
     const size_t dim = static_cast<size_t>(encoder->dim());

@@ -35,8 +35,8 @@ TEST(TransformerNetTest, TrainingPathMatchesInferencePathAndBackpropagates) {
     EXPECT_GT((noisy.detach() - plain.detach()).abs().max().item<float>(), 1e-4f);
     noisy.pow(2).sum().backward();
     for (const auto& p : net->named_parameters()) {
-      if (p.key().find("position_embeddings") != std::string::npos ||
-          p.key().find("token_type") != std::string::npos || p.key().find("word_embeddings") != std::string::npos)
+      if (p.key().find("position_embeddings") != std::string::npos || p.key().find("token_type") != std::string::npos ||
+          p.key().find("word_embeddings") != std::string::npos)
         continue;  // embedding rows not looked up get no gradient
       ASSERT_TRUE(p.value().grad().defined()) << p.key();
       EXPECT_GT(p.value().grad().abs().sum().item<float>(), 0.0f) << p.key();

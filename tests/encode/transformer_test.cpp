@@ -37,7 +37,6 @@ float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   return worst;
 }
 
-
 // Rewrites model.safetensors through `edit`, which may drop, rename or replace tensors.
 void rewrite_weights(const std::string& dir, const std::function<void(std::vector<TensorToWrite>&)>& edit) {
   std::string path = dir + "/model.safetensors";
@@ -114,7 +113,8 @@ TEST(ModelConfigTest, RejectsBadFieldsNamingFileAndField) {
 
 TEST(TransformerEncoderTest, SaveLoadGivesBitwiseIdenticalEmbeddings) {
   ScratchDir dir("tf_roundtrip");
-  auto encoder = create_transformer_encoder(test::tiny_test_config("bert", "mean", true), test::small_vocab(), test::one_thread(), 11);
+  auto encoder = create_transformer_encoder(test::tiny_test_config("bert", "mean", true), test::small_vocab(),
+                                            test::one_thread(), 11);
   auto texts = test::sample_texts();
   std::vector<float> before = encode_docs(*encoder, texts);
   encoder->save(dir.path());
@@ -127,7 +127,8 @@ TEST(TransformerEncoderTest, SaveLoadGivesBitwiseIdenticalEmbeddings) {
   ASSERT_EQ(before.size(), after.size());
   EXPECT_EQ(std::memcmp(before.data(), after.data(), before.size() * sizeof(float)), 0);
   EXPECT_EQ(loaded->fingerprint(), encoder->fingerprint());
-  auto other = create_transformer_encoder(test::tiny_test_config("bert", "mean", true), test::small_vocab(), test::one_thread(), 12);
+  auto other = create_transformer_encoder(test::tiny_test_config("bert", "mean", true), test::small_vocab(),
+                                          test::one_thread(), 12);
   EXPECT_NE(other->fingerprint(), encoder->fingerprint());
 }
 
@@ -138,8 +139,8 @@ TEST(TransformerEncoderTest, BatchEqualsOneByOneAndPaddingDoesNotMatter) {
       EncodeOptions batched;
       batched.batch_size = 32;
       batched.num_threads = 1;
-      auto encoder = create_transformer_encoder(test::tiny_test_config(type, pooling, false), test::small_vocab(),
-                                                batched, 3);
+      auto encoder =
+          create_transformer_encoder(test::tiny_test_config(type, pooling, false), test::small_vocab(), batched, 3);
       std::vector<float> all = encode_docs(*encoder, texts);
       size_t d = static_cast<size_t>(encoder->dim());
       for (size_t i = 0; i < texts.size(); ++i) {
@@ -170,7 +171,8 @@ TEST(TransformerEncoderTest, OneDnnRouteMatchesPlainLibtorch) {
 
 TEST(TransformerEncoderTest, LoadsNamesWithoutPrefixAndHalfPrecision) {
   ScratchDir dir("tf_prefix");
-  auto encoder = create_transformer_encoder(test::tiny_test_config("roberta", "cls", true), test::small_vocab(), test::one_thread(), 5);
+  auto encoder = create_transformer_encoder(test::tiny_test_config("roberta", "cls", true), test::small_vocab(),
+                                            test::one_thread(), 5);
   auto texts = test::sample_texts();
   std::vector<float> expected = encode_docs(*encoder, texts);
   encoder->save(dir.path());
@@ -196,7 +198,8 @@ TEST(TransformerEncoderTest, LoadsNamesWithoutPrefixAndHalfPrecision) {
 
 TEST(TransformerEncoderTest, LoadErrorsNameFileAndTensor) {
   ScratchDir dir("tf_errors");
-  auto encoder = create_transformer_encoder(test::tiny_test_config("bert", "cls", false), test::small_vocab(), test::one_thread(), 1);
+  auto encoder = create_transformer_encoder(test::tiny_test_config("bert", "cls", false), test::small_vocab(),
+                                            test::one_thread(), 1);
   encoder->save(dir.path());
   std::string weights = dir.path("model.safetensors");
   std::string pristine = read_file(weights);

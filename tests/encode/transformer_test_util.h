@@ -16,8 +16,8 @@ namespace denser::test {
 
 inline std::vector<std::string> small_vocab() {
   std::vector<std::string> vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-  for (const char* word : {"the", "of", "and", "cell", "cells", "protein", "gene", "in", "is", "to", "with",
-                           "cancer", "mouse", "human", "study", "we", "found", "that", "expression"})
+  for (const char* word : {"the", "of", "and", "cell", "cells", "protein", "gene", "in", "is", "to", "with", "cancer",
+                           "mouse", "human", "study", "we", "found", "that", "expression"})
     vocab.push_back(word);
   for (char c = 'a'; c <= 'z'; ++c) vocab.push_back(std::string(1, c));
   for (char c = 'a'; c <= 'z'; ++c) vocab.push_back("##" + std::string(1, c));
@@ -30,8 +30,8 @@ inline std::vector<std::string> small_vocab() {
 inline std::vector<std::string> sample_texts() {
   std::vector<std::string> texts = {"cell", "the protein", "we found that the gene is expressed in mouse cells."};
   std::mt19937 rng(7);
-  const char* words[] = {"the", "of", "cell", "protein", "gene", "cancer", "mouse", "human", "zebrafish",
-                         "signalling", "(p53)", "in", "with", "study", "expression", "42", "x-ray", "t-cells"};
+  const char* words[] = {"the",        "of",    "cell", "protein", "gene",  "cancer",     "mouse", "human", "zebrafish",
+                         "signalling", "(p53)", "in",   "with",    "study", "expression", "42",    "x-ray", "t-cells"};
   for (int i = 0; i < 17; ++i) {
     std::string text;
     int n = 1 + static_cast<int>(rng() % 60);

@@ -90,7 +90,7 @@ TEST(Measures, AveragePrecisionAtRelevanceLevelTwo) {
 
 TEST(Measures, ReciprocalRank) {
   EXPECT_DOUBLE_EQ(reciprocal_rank(make({0, kNone, 1, 1}, 2)), 1.0 / 3.0);  // first at rank 3
-  EXPECT_EQ(reciprocal_rank(make({0, kPool}, 2)), 0.0);                    // none retrieved
+  EXPECT_EQ(reciprocal_rank(make({0, kPool}, 2)), 0.0);                     // none retrieved
 }
 
 TEST(Measures, PrecisionDividesByTheCutoffEvenPastTheEndOfTheRun) {
@@ -103,8 +103,8 @@ TEST(Measures, PrecisionDividesByTheCutoffEvenPastTheEndOfTheRun) {
 
 TEST(Measures, RecallIsZeroWithoutRelevantJudgments) {
   RankedJudgments r = make({1, 0, 1}, 4);
-  EXPECT_DOUBLE_EQ(recall_at(r, 1), 0.25);   // 1 of 4
-  EXPECT_DOUBLE_EQ(recall_at(r, 3), 0.5);    // 2 of 4
+  EXPECT_DOUBLE_EQ(recall_at(r, 1), 0.25);  // 1 of 4
+  EXPECT_DOUBLE_EQ(recall_at(r, 3), 0.5);   // 2 of 4
   EXPECT_DOUBLE_EQ(recall_at(r, 1000), 0.5);
   EXPECT_EQ(recall_at(make({0, kNone}, 0), 10), 0.0);
 }
@@ -202,8 +202,8 @@ TEST(MeasureSetTest, DefaultsInTrecEvalOrder) {
 TEST(MeasureSetTest, ParsesTrecEvalSyntaxIntoPrintOrder) {
   // Given in any order, printed in trec_eval's order; cutoffs sorted; lists merged.
   MeasureSet set = MeasureSet::parse({"ndcg_cut.20,5", "map", "P.10", "P.5,20", "recip_rank"});
-  EXPECT_EQ(set.value_names(), (std::vector<std::string>{"map", "recip_rank", "P_5", "P_10", "P_20", "ndcg_cut_5",
-                                                         "ndcg_cut_20"}));
+  EXPECT_EQ(set.value_names(),
+            (std::vector<std::string>{"map", "recip_rank", "P_5", "P_10", "P_20", "ndcg_cut_5", "ndcg_cut_20"}));
   // A bare cutoff measure gets trec_eval's defaults, unless a list is given elsewhere.
   EXPECT_EQ(MeasureSet::parse({"recall"}).specs()[0].cutoffs,
             (std::vector<int64_t>{5, 10, 15, 20, 30, 100, 200, 500, 1000}));

@@ -136,7 +136,9 @@ TEST(EvalCli, MissingFileIsAnErrorNamingIt) {
   expect_cli_error("no-such-file.run", {}, 3, {"denser: error:", "no-such-file.run"});
 }
 
-TEST(EvalCli, MalformedRunLineIsAnErrorNamingFileAndLine) { expect_cli_error("malformed.run", {}, 4, {"malformed.run:3"}); }
+TEST(EvalCli, MalformedRunLineIsAnErrorNamingFileAndLine) {
+  expect_cli_error("malformed.run", {}, 4, {"malformed.run:3"});
+}
 
 TEST(EvalCli, DuplicateDocumentIsAnErrorAsInTrecEval) {
   // trec_eval stops with "duplicate docs d1"; denser names the line of the repeat.

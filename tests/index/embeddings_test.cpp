@@ -54,7 +54,7 @@ TEST(Embeddings, Float32RoundTripIsExact) {
   const std::string path = dir.path("e.emb");
   const uint32_t dim = 13;
   Rows rows = random_rows(500, dim, 1);
-  rows.ids[3] = "";                      // empty ids are kept
+  rows.ids[3] = "";                       // empty ids are kept
   rows.ids[4] = "caf\xc3\xa9 / \"x\"\n";  // any bytes
   rows.ids[5] = std::string(70000, 'z');
   write_rows(path, rows, dim, EmbeddingDType::kF32, "bert-tiny@sha256:abc");
@@ -265,8 +265,7 @@ TEST(Embeddings, EveryBitFlipIsCaughtByTheChecksumAndNeverCrashesWithout) {
           std::vector<float> out(e.num_rows() * e.dim());
           e.rows(0, e.num_rows(), out.data());
           ++accepted_unverified;
-        } catch (const Error&) {
-        }
+        } catch (const Error&) {}
       }
     }
     // Unverified, flips in the matrix, ids, fingerprint or stored CRC go unnoticed; flips

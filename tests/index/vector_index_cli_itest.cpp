@@ -45,8 +45,8 @@ class IndexCliTest : public ::testing::Test {
 
 TEST_F(IndexCliTest, DenseFlatCosineIndexMatchesBruteForce) {
   const std::string idx = (dir_ / "flat.idx").string();
-  const auto built = run_denser(str("index dense --embeddings ", emb_, " --factory Flat --metric cosine --out ", idx,
-                                    " --threads 1"));
+  const auto built =
+      run_denser(str("index dense --embeddings ", emb_, " --factory Flat --metric cosine --out ", idx, " --threads 1"));
   ASSERT_EQ(built.exit_code, 0) << built.output;
   EXPECT_TRUE(contains(built.output, "indexed 700 vectors of dim 12 with factory 'Flat' (cosine)")) << built.output;
 
@@ -83,8 +83,8 @@ TEST_F(IndexCliTest, DenseFlatCosineIndexMatchesBruteForce) {
 
 TEST_F(IndexCliTest, DenseIvfTrainsOnASample) {
   const std::string idx = (dir_ / "ivf.idx").string();
-  const auto built = run_denser(str("index dense --embeddings ", emb_, " --factory IVF4,Flat --train-sample 200 --out ",
-                                    idx, " --threads 1"));
+  const auto built = run_denser(
+      str("index dense --embeddings ", emb_, " --factory IVF4,Flat --train-sample 200 --out ", idx, " --threads 1"));
   ASSERT_EQ(built.exit_code, 0) << built.output;
   auto index = VectorIndex::open(idx);
   EXPECT_EQ(index->num_vectors(), kRows);

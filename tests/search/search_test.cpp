@@ -40,7 +40,7 @@ TEST(Fusion, RrfTiesAreOrderedByDocId) {
 
 TEST(Fusion, LinearInterpolatesMinMaxNormalizedScores) {
   RankedList dense = {{"a", 0.9}, {"b", 0.5}, {"c", 0.1}};  // a 1, b 0.5, c 0
-  RankedList bm25 = {{"b", 20.0}, {"d", 10.0}};              // b 1, d 0
+  RankedList bm25 = {{"b", 20.0}, {"d", 10.0}};             // b 1, d 0
   auto hits = fuse_linear(dense, bm25, 0.5, 10);
   ASSERT_EQ(hits.size(), 4u);
   EXPECT_EQ(hits[0].doc_id, "b");

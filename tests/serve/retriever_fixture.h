@@ -75,8 +75,8 @@ inline TestSearch make_test_search(const std::filesystem::path& dir, bool with_d
     const size_t dim = static_cast<size_t>(parts.encoder->dim());
     std::vector<float> x(texts.size() * dim);
     parts.encoder->encode_documents(texts, x);
-    parts.index = VectorIndex::create(
-        VectorIndexOptions{static_cast<uint32_t>(dim), "Flat", VectorMetric::kInnerProduct, parts.encoder->fingerprint()});
+    parts.index = VectorIndex::create(VectorIndexOptions{static_cast<uint32_t>(dim), "Flat",
+                                                         VectorMetric::kInnerProduct, parts.encoder->fingerprint()});
     parts.index->add(ids, x, 1);
     if (with_prf) {
       const std::string path = (dir / "docs.emb").string();

@@ -149,7 +149,8 @@ TEST_F(ServeTest, HealthSearchDocMetricsAndPage) {
     EXPECT_TRUE(r["results"][0]["timing_ms"].contains(stage)) << stage;
 
   json batch = post(R"({"queries": ["linux kernel", "orchard apple"], "mode": "dense", "k": 2,
-                        "prf": {"method": "rocchio", "depth": 2}})", 200);
+                        "prf": {"method": "rocchio", "depth": 2}})",
+                    200);
   ASSERT_EQ(batch["results"].size(), 2u);
   EXPECT_EQ(batch["results"][1]["hits"][0]["id"].get<std::string>().substr(0, 2), "t2");
   EXPECT_TRUE(batch["results"][0]["timing_ms"].contains("prf"));
@@ -181,31 +182,31 @@ TEST_F(ServeTest, HealthSearchDocMetricsAndPage) {
 TEST_F(ServeTest, MalformedAndHostileRequestsGetTheirFourHundredsAndTheServerKeepsServing) {
   start();
   // Bodies that are not a search request.
-  post("{", 400);                                            // 1 truncated JSON
-  post("not json at all", 400);                              // 2
-  post("[1, 2, 3]", 400);                                    // 3 an array, not an object
-  post("\"ancient\"", 400);                                  // 4 a bare string
-  post("", 400);                                             // 5 empty body
-  post(R"({"query": NaN})", 400);                            // 6 not JSON numbers
+  post("{", 400);                  // 1 truncated JSON
+  post("not json at all", 400);    // 2
+  post("[1, 2, 3]", 400);          // 3 an array, not an object
+  post("\"ancient\"", 400);        // 4 a bare string
+  post("", 400);                   // 5 empty body
+  post(R"({"query": NaN})", 400);  // 6 not JSON numbers
   // Wrong types and values.
-  post(R"({"query": 42})", 400);                             // 7
-  post(R"({"query": "a", "queries": ["b"]})", 400);          // 8 both
-  post(R"({"k": 3})", 400);                                  // 9 neither
-  post(R"({"query": "a", "k": 100000000000})", 413);         // 10 huge k: above --max-k
-  post(R"({"query": "a", "k": -5})", 400);                   // 11
-  post(R"({"query": "a", "k": 2.5})", 400);                  // 12
-  post(R"({"query": "a", "k": "10"})", 400);                 // 13
-  post(R"({"query": "a", "mode": "sparse"})", 400);          // 14 unknown mode
-  post(R"({"query": "a", "mode": 1})", 400);                 // 15
-  post(R"({"query": "a", "alpha": 2})", 400);                // 16 out of range
-  post(R"({"query": "a", "fusion": "max"})", 400);           // 17
-  post(R"({"query": "a", "prf": "rm3"})", 400);              // 18
+  post(R"({"query": 42})", 400);                                             // 7
+  post(R"({"query": "a", "queries": ["b"]})", 400);                          // 8 both
+  post(R"({"k": 3})", 400);                                                  // 9 neither
+  post(R"({"query": "a", "k": 100000000000})", 413);                         // 10 huge k: above --max-k
+  post(R"({"query": "a", "k": -5})", 400);                                   // 11
+  post(R"({"query": "a", "k": 2.5})", 400);                                  // 12
+  post(R"({"query": "a", "k": "10"})", 400);                                 // 13
+  post(R"({"query": "a", "mode": "sparse"})", 400);                          // 14 unknown mode
+  post(R"({"query": "a", "mode": 1})", 400);                                 // 15
+  post(R"({"query": "a", "alpha": 2})", 400);                                // 16 out of range
+  post(R"({"query": "a", "fusion": "max"})", 400);                           // 17
+  post(R"({"query": "a", "prf": "rm3"})", 400);                              // 18
   post(R"({"query": "a", "prf": {"method": "average", "depth": 0}})", 400);  // 19
   post(R"({"query": "a", "mode": "bm25", "prf": "rocchio"})", 422);          // 20 PRF without a dense side
-  post(R"({"query": "a", "limit": 5})", 400);                // 21 unknown field (a typo)
-  post(R"({"query": "   "})", 400);                          // 22 empty query
-  post(R"({"queries": []})", 400);                           // 23
-  post(R"({"queries": ["a", 7]})", 400);                     // 24
+  post(R"({"query": "a", "limit": 5})", 400);                                // 21 unknown field (a typo)
+  post(R"({"query": "   "})", 400);                                          // 22 empty query
+  post(R"({"queries": []})", 400);                                           // 23
+  post(R"({"queries": ["a", 7]})", 400);                                     // 24
   // Every client error names its category and the field at fault.
   struct Named {
     const char* body;
@@ -213,43 +214,43 @@ TEST_F(ServeTest, MalformedAndHostileRequestsGetTheirFourHundredsAndTheServerKee
     const char* code;
     const char* field;
   };
-  for (const Named& n : {Named{R"({"query": "a", "alpha": 2})", 400, "invalid_argument", "alpha"},
-                         Named{R"({"query": "a", "k": "10"})", 400, "invalid_argument", "k"},
-                         Named{R"({"query": "a", "mode": "sparse"})", 400, "invalid_argument", "mode"},
-                         Named{R"({"query": "a", "prf": {"method": "average", "depth": 0}})", 400,
-                               "invalid_argument", "prf.depth"},
-                         Named{R"({"query": "a", "limit": 5})", 400, "invalid_argument", "limit"},
-                         Named{R"({"queries": ["a", "  "]})", 400, "invalid_argument", "queries[1]"},
-                         Named{R"({"query": "a", "k": 101})", 413, "too_large", "k"},
-                         Named{R"({"query": "a", "mode": "bm25", "prf": "average"})", 422, "unsupported", "prf"}}) {
+  for (const Named& n :
+       {Named{R"({"query": "a", "alpha": 2})", 400, "invalid_argument", "alpha"},
+        Named{R"({"query": "a", "k": "10"})", 400, "invalid_argument", "k"},
+        Named{R"({"query": "a", "mode": "sparse"})", 400, "invalid_argument", "mode"},
+        Named{R"({"query": "a", "prf": {"method": "average", "depth": 0}})", 400, "invalid_argument", "prf.depth"},
+        Named{R"({"query": "a", "limit": 5})", 400, "invalid_argument", "limit"},
+        Named{R"({"queries": ["a", "  "]})", 400, "invalid_argument", "queries[1]"},
+        Named{R"({"query": "a", "k": 101})", 413, "too_large", "k"},
+        Named{R"({"query": "a", "mode": "bm25", "prf": "average"})", 422, "unsupported", "prf"}}) {
     json e = post(n.body, n.status)["error"];
     EXPECT_EQ(e["code"], n.code) << n.body;
     EXPECT_EQ(e["field"], n.field) << n.body;
   }
   // Limits.
-  post(R"({"queries": ["a","b","c","d","e","f","g","h","i"]})", 413);        // 25 batch above 8
-  post(json{{"query", std::string(600, 'x')}}.dump(), 413);                  // 26 query above 512 bytes
-  post(json{{"query", std::string(20000, 'x')}}.dump(), 413);                // 27 body above 16 KiB
-  post(std::string("{\"query\": \"caf\xC3\xA9 \xFF\xFE\"}"), 400);           // 28 invalid UTF-8
-  post(std::string(5000, '[') + std::string(5000, ']'), 400);                // 29 deep nesting
+  post(R"({"queries": ["a","b","c","d","e","f","g","h","i"]})", 413);  // 25 batch above 8
+  post(json{{"query", std::string(600, 'x')}}.dump(), 413);            // 26 query above 512 bytes
+  post(json{{"query", std::string(20000, 'x')}}.dump(), 413);          // 27 body above 16 KiB
+  post(std::string("{\"query\": \"caf\xC3\xA9 \xFF\xFE\"}"), 400);     // 28 invalid UTF-8
+  post(std::string(5000, '[') + std::string(5000, ']'), 400);          // 29 deep nesting
   // Routes, methods and paths.
-  get("/nope", 404);                                                         // 30
-  get("/doc/no-such-doc", 404);                                              // 31
-  get("/doc/../../../../etc/passwd", 404);                                   // 32 path tricks
-  get("/doc/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 404);                          // 33
-  get("/../../etc/passwd", 404);                                             // 34
-  auto wrong_method = client_->Get("/search");                               // 35
+  get("/nope", 404);                                // 30
+  get("/doc/no-such-doc", 404);                     // 31
+  get("/doc/../../../../etc/passwd", 404);          // 32 path tricks
+  get("/doc/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 404);  // 33
+  get("/../../etc/passwd", 404);                    // 34
+  auto wrong_method = client_->Get("/search");      // 35
   ASSERT_TRUE(wrong_method);
   EXPECT_EQ(wrong_method->status, 405);
   EXPECT_EQ(wrong_method->get_header_value("Allow"), "POST");
-  auto del = client_->Delete("/search");                                     // 36
+  auto del = client_->Delete("/search");  // 36
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 405);
-  auto options = client_->Options("/search");                                // 36b OPTIONS: 405 with Allow
+  auto options = client_->Options("/search");  // 36b OPTIONS: 405 with Allow
   ASSERT_TRUE(options);
   EXPECT_EQ(options->status, 405);
   EXPECT_EQ(options->get_header_value("Allow"), "POST");
-  post(R"({"query": "a", "k": 1e999})", 400);                                // 36c a number beyond double
+  post(R"({"query": "a", "k": 1e999})", 400);  // 36c a number beyond double
   expect_alive();
 
   // 37 garbage on the socket instead of HTTP.
@@ -284,26 +285,34 @@ TEST_F(ServeTest, AmbiguousFramingIsRejectedAndTheConnectionClosed) {
     }
   };
   // Content-Length and Transfer-Encoding together (a request-smuggling vector).
-  expect_400_closed("CL+TE", "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                             "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled);
-  expect_400_closed("TE+CL", "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                             "Content-Length: 40\r\n\r\n0\r\n\r\n" + smuggled);
+  expect_400_closed("CL+TE",
+                    "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+                        smuggled);
+  expect_400_closed("TE+CL",
+                    "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                    "Content-Length: 40\r\n\r\n0\r\n\r\n" +
+                        smuggled);
   // Two Content-Length headers that disagree.
-  expect_400_closed("CL+CL", "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                             "Content-Length: " + std::to_string(body.size()) + "\r\nContent-Length: 3\r\n\r\n" +
-                             body + smuggled);
+  expect_400_closed("CL+CL",
+                    "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: " +
+                        std::to_string(body.size()) + "\r\nContent-Length: 3\r\n\r\n" + body + smuggled);
   // Invalid chunking: a chunk size that is not hexadecimal.
-  RawExchange bad_chunk = raw_exchange(port_, "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                                              "Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+  RawExchange bad_chunk = raw_exchange(port_,
+                                       "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                       "Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
   EXPECT_EQ(bad_chunk.response.substr(0, 12), "HTTP/1.1 400") << bad_chunk.response;
   // A header above httplib's 8 KiB line limit.
-  RawExchange huge_header = raw_exchange(port_, "GET /health HTTP/1.1\r\nHost: x\r\nX-Junk: " +
-                                                    std::string(64 * 1024, 'a') + "\r\n\r\n");
+  RawExchange huge_header =
+      raw_exchange(port_, "GET /health HTTP/1.1\r\nHost: x\r\nX-Junk: " + std::string(64 * 1024, 'a') + "\r\n\r\n");
   EXPECT_EQ(huge_header.response.substr(0, 10), "HTTP/1.1 4") << huge_header.response.substr(0, 200);
   // A valid chunked body is fine.
   std::ostringstream chunked;
   chunked << "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
-          << "Transfer-Encoding: chunked\r\n\r\n" << std::hex << body.size() << "\r\n" << body << "\r\n0\r\n\r\n";
+          << "Transfer-Encoding: chunked\r\n\r\n"
+          << std::hex << body.size() << "\r\n"
+          << body << "\r\n0\r\n\r\n";
   RawExchange ok = raw_exchange(port_, chunked.str());
   EXPECT_EQ(ok.response.substr(0, 12), "HTTP/1.1 200") << ok.response;
   expect_alive();
@@ -394,12 +403,12 @@ TEST_F(ServeTest, NoDescriptorOrMemoryGrowthUnderLoad) {
   load(100);  // warm-up: thread pools, caches, allocator arenas
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   const size_t fds_before = open_fds(), rss_before = rss_kib();
-  load(1000);  // 4,000 requests
+  load(1000);                                                    // 4,000 requests
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // idle: kept-alive connections close
   const size_t fds_after = open_fds(), rss_after = rss_kib();
   EXPECT_EQ(fds_after, fds_before) << "open descriptors grew";
-  EXPECT_LT(rss_after, rss_before + 16 * 1024) << "resident memory grew from " << rss_before << " to " << rss_after
-                                               << " KiB";
+  EXPECT_LT(rss_after, rss_before + 16 * 1024)
+      << "resident memory grew from " << rss_before << " to " << rss_after << " KiB";
   std::printf("[ leak ] 4,000 requests: descriptors %zu -> %zu, RSS %zu -> %zu KiB\n", fds_before, fds_after,
               rss_before, rss_after);
 }
@@ -441,10 +450,11 @@ TEST_F(ServeTest, TrainingLogIsServedAsRecordsSkippingDamagedLines) {
   {
     std::FILE* f = std::fopen(log.c_str(), "w");
     ASSERT_NE(f, nullptr);
-    std::fputs("{\"event\":\"step\",\"step\":10,\"loss\":1.5}\n{\"event\":\"refresh\",\"step\":20,\"dev_mrr10\":0.3}\n"
-               "{\"event\":\"step\",\"loss\":1e999}\n"  // beyond double: skipped, not a 500
-               "{\"event\":\"step\",\"st",
-               f);
+    std::fputs(
+        "{\"event\":\"step\",\"step\":10,\"loss\":1.5}\n{\"event\":\"refresh\",\"step\":20,\"dev_mrr10\":0.3}\n"
+        "{\"event\":\"step\",\"loss\":1e999}\n"  // beyond double: skipped, not a 500
+        "{\"event\":\"step\",\"st",
+        f);
     std::fclose(f);
   }
   search_ = make_test_search(dir_.path);

@@ -99,8 +99,8 @@ TEST_F(Bm25Cli, RunFileHoldsTheLibraryResults) {
   EXPECT_EQ(run.tag, "denser-bm25");
 
   const std::string exhaustive_path = dir_ + "/exhaustive.run";
-  const CommandResult exhaustive = run_denser("bm25 search --index " + index_ + " --collection " + kMini +
-                                                  " --run " + exhaustive_path + " --exhaustive --threads 1",
+  const CommandResult exhaustive = run_denser("bm25 search --index " + index_ + " --collection " + kMini + " --run " +
+                                                  exhaustive_path + " --exhaustive --threads 1",
                                               dir_);
   ASSERT_EQ(exhaustive.exit_code, 0) << exhaustive.output;
   EXPECT_EQ(read_file(exhaustive_path), read_file(run_path));
@@ -108,8 +108,8 @@ TEST_F(Bm25Cli, RunFileHoldsTheLibraryResults) {
 
 TEST_F(Bm25Cli, OptionsReachTheLibrary) {
   const std::string run_path = dir_ + "/k2.run";
-  CommandResult r = run_denser("bm25 search --index " + index_ + " --collection " + kMini + " --k 2 --run " +
-                                   run_path + " --k1 1.2 --b 0.75 --tag mytag",
+  CommandResult r = run_denser("bm25 search --index " + index_ + " --collection " + kMini + " --k 2 --run " + run_path +
+                                   " --k1 1.2 --b 0.75 --tag mytag",
                                dir_);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const denser::Run run = read_trec_run(run_path);
@@ -164,8 +164,8 @@ TEST_F(Bm25Cli, HelpDescribesEveryFlag) {
     EXPECT_TRUE(contains(r.output, flag)) << flag;
   r = run_denser("bm25 search --help", dir_);
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* flag : {"--index", "--collection", "--split", "--run", "--k", "--threads", "--exhaustive",
-                           "--no-verify", "--tag"})
+  for (const char* flag :
+       {"--index", "--collection", "--split", "--run", "--k", "--threads", "--exhaustive", "--no-verify", "--tag"})
     EXPECT_TRUE(contains(r.output, flag)) << flag;
 }
 

@@ -134,7 +134,7 @@ TEST_F(Bm25FormatTest, BitFlipsWithoutChecksumNeverCrash) {
       }
     } catch (const Error& e) {
       (std::string(e.what()).find("corrupt postings block") != std::string::npos ? rejected_at_search
-                                                                                  : rejected_at_load)++;
+                                                                                 : rejected_at_load)++;
     }
   }
   EXPECT_GT(rejected_at_load, bytes_.size() / 4);

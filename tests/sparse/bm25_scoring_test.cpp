@@ -79,7 +79,9 @@ TEST(Bm25Scoring, ParamsAreValidated) {
 std::vector<Document> tiny_corpus() {
   std::string long_text = "apple";
   for (int i = 0; i < 99; ++i) long_text += " filler";
-  return {{"d0", "apple banana", "apple"}, {"d1", "", "banana cherry"}, {"d2", "cherry", "cherry cherry date"},
+  return {{"d0", "apple banana", "apple"},
+          {"d1", "", "banana cherry"},
+          {"d2", "cherry", "cherry cherry date"},
           {"d3", "", long_text}};
 }
 
@@ -189,7 +191,8 @@ TEST(Bm25Scoring, ScoresMatchLuceneFloatArithmetic) {
   const Bm25Index index = tiny_index();
   for (const char* q : {"apple", "cherry date", "banana apple banana", "filler apple cherry date banana"}) {
     const auto query = analyzer.analyze(q);
-    EXPECT_TRUE(bm25_test::same_hits(bm25_test::oracle_search(c, query, 10, {}), index.search(q, bm25_test::top(10)).hits))
+    EXPECT_TRUE(
+        bm25_test::same_hits(bm25_test::oracle_search(c, query, 10, {}), index.search(q, bm25_test::top(10)).hits))
         << q;
   }
 }

@@ -57,8 +57,8 @@ struct CorpusStats {
 };
 
 struct Corpus {
-  std::vector<std::vector<std::string>> terms;  // per document, in text order
-  std::vector<Document> docs;                   // the same as documents (id "d<i>")
+  std::vector<std::vector<std::string>> terms;       // per document, in text order
+  std::vector<Document> docs;                        // the same as documents (id "d<i>")
   mutable std::shared_ptr<const CorpusStats> stats;  // computed on first use
 
   const CorpusStats& statistics() const {
@@ -171,9 +171,9 @@ inline ::testing::AssertionResult same_hits(const std::vector<Bm25Hit>& expected
     return ::testing::AssertionFailure() << "sizes differ: " << expected.size() << " vs " << actual.size();
   for (size_t i = 0; i < expected.size(); ++i) {
     if (expected[i].doc != actual[i].doc || expected[i].score != actual[i].score)
-      return ::testing::AssertionFailure() << "rank " << i << ": expected doc " << expected[i].doc << " score "
-                                           << expected[i].score << ", got doc " << actual[i].doc << " score "
-                                           << actual[i].score;
+      return ::testing::AssertionFailure()
+             << "rank " << i << ": expected doc " << expected[i].doc << " score " << expected[i].score << ", got doc "
+             << actual[i].doc << " score " << actual[i].score;
   }
   return ::testing::AssertionSuccess();
 }
@@ -181,8 +181,8 @@ inline ::testing::AssertionResult same_hits(const std::vector<Bm25Hit>& expected
 /// A fresh empty directory under the test temp dir, private to this process (ctest runs
 /// the tests of one fixture in parallel processes).
 inline std::string temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::path(::testing::TempDir()) /
-                   ("denser_bm25_" + name + "_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::path(::testing::TempDir()) / ("denser_bm25_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

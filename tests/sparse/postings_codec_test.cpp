@@ -40,8 +40,8 @@ void expect_round_trip(const Block& b) {
   const size_t size = bytes.size();
   bytes.resize(size + 8, 0xAB);  // the decoder may read up to 7 bytes past the end
   std::vector<uint32_t> docs(128), tfs(128);
-  ASSERT_TRUE(postings_codec::decode_block(bytes.data(), size, b.docs.size(), b.base, b.docs.back(), docs.data(),
-                                           tfs.data()));
+  ASSERT_TRUE(
+      postings_codec::decode_block(bytes.data(), size, b.docs.size(), b.base, b.docs.back(), docs.data(), tfs.data()));
   docs.resize(b.docs.size());
   tfs.resize(b.docs.size());
   EXPECT_EQ(docs, b.docs);

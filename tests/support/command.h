@@ -30,8 +30,6 @@ inline CommandResult run_denser(const std::string& args) {
   return run_command(std::string(DENSER_BINARY) + " " + args + " 2>&1");
 }
 
-inline bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace denser_test

@@ -78,7 +78,8 @@ class OracleTest : public ::testing::Test {
       out.ids.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());
     out.vectors.resize(fs::exists(vec) ? fs::file_size(vec) / sizeof(float) : 0);
     std::ifstream fv(vec, std::ios::binary);
-    fv.read(reinterpret_cast<char*>(out.vectors.data()), static_cast<std::streamsize>(out.vectors.size() * sizeof(float)));
+    fv.read(reinterpret_cast<char*>(out.vectors.data()),
+            static_cast<std::streamsize>(out.vectors.size() * sizeof(float)));
     return out;
   }
 

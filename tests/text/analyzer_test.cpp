@@ -83,7 +83,10 @@ TEST(Bm25AnalyzerTest, AccentsAreKept) {
 TEST(Bm25AnalyzerTest, InvalidUtf8IsASeparator) {
   EXPECT_EQ(analyze("hello\xFFworld \xC3(x"), (Terms{"hello", "world", "x"}));
   // A term never contains invalid bytes.
-  const Terms terms = analyze(std::string("ab\x80\x80\xE2\x82" "cd\xF0\x9F\x92" "ef"));
+  const Terms terms =
+      analyze(std::string("ab\x80\x80\xE2\x82"
+                          "cd\xF0\x9F\x92"
+                          "ef"));
   EXPECT_EQ(terms, (Terms{"ab", "cd", "ef"}));
 }
 
@@ -103,18 +106,18 @@ TEST(Bm25AnalyzerTest, AppendsToExistingTerms) {
 TEST(Bm25AnalyzerTest, HandWorkedSentences) {
   // patients: 1a s, 4 "ent" needs m(pati)>1: no. responses: 1a s, 5a e (m=2).
   // measured: 1b ed -> measur. were/new/differ: unchanged. results: 1a s.
-  EXPECT_EQ(analyze("The patients' responses to the new drugs were measured in 2019, and John's results "
-                    "didn't differ."),
-            (Terms{"patient", "respons", "new", "drug", "were", "measur", "2019", "john", "result", "didn't",
-                   "differ"}));
+  EXPECT_EQ(
+      analyze("The patients' responses to the new drugs were measured in 2019, and John's results "
+              "didn't differ."),
+      (Terms{"patient", "respons", "new", "drug", "were", "measur", "2019", "john", "result", "didn't", "differ"}));
   // mutations: 1a s, 2 ation->ate, 5a e. genes: 5a keeps e (m=1, *o). increase: 5a e.
   EXPECT_EQ(analyze("Mutations in BRCA1/BRCA2 genes increase the risk of breast-cancer by 45%."),
             (Terms{"mutat", "brca1", "brca2", "gene", "increas", "risk", "breast", "cancer", "45"}));
   // "It's" -> it (stop). "U.S.A.'s" -> "U.S.A" then "s" (the '.' before ' ends the word).
   // policy: 1c y->i. https: 1a s.
-  EXPECT_EQ(analyze("It's the U.S.A.'s policy: e-mail john.doe@example.com or visit https://example.org/path."),
-            (Terms{"u.s.a", "s", "polici", "e", "mail", "john.do", "example.com", "visit", "http", "example.org",
-                   "path"}));
+  EXPECT_EQ(
+      analyze("It's the U.S.A.'s policy: e-mail john.doe@example.com or visit https://example.org/path."),
+      (Terms{"u.s.a", "s", "polici", "e", "mail", "john.do", "example.com", "visit", "http", "example.org", "path"}));
   // relational: 2 ational->ate, 5a e. generalizations: gener. hopefulness: hope.
   EXPECT_EQ(analyze("Relational generalizations and HOPEFULNESS: a study of oscillators."),
             (Terms{"relat", "gener", "hope", "studi", "oscil"}));

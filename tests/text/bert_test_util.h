@@ -41,9 +41,7 @@ inline std::vector<BertCase> load_bert_cases() {
   return cases;
 }
 
-inline std::string shared_path(const std::string& relative) {
-  return std::string(DENSER_SHARED_DIR) + "/" + relative;
-}
+inline std::string shared_path(const std::string& relative) { return std::string(DENSER_SHARED_DIR) + "/" + relative; }
 
 inline std::string bert_vocab_path() { return shared_path("vocab/bert-base-uncased/vocab.txt"); }
 inline std::string scifact_corpus_path() { return shared_path("datasets/scifact/corpus.jsonl"); }

@@ -97,13 +97,26 @@ TEST(BasicTokenizer, SplitsPunctuation) {
 }
 
 TEST(BasicTokenizer, RemovesControlCharactersAndTreatsTabsAsSpace) {
-  EXPECT_EQ(basic("a\x01" "b\tc\nd\re"), Tokens({"ab", "c", "d", "e"}));
+  EXPECT_EQ(basic("a\x01"
+                  "b\tc\nd\re"),
+            Tokens({"ab", "c", "d", "e"}));
   // NUL, U+FFFD and format characters (zero-width space) vanish without splitting.
-  EXPECT_EQ(basic(std::string("ze\0ro", 5) + "\xEF\xBF\xBD" "x\xE2\x80\x8B" "y"), Tokens({"zeroxy"}));
+  EXPECT_EQ(basic(std::string("ze\0ro", 5) + "\xEF\xBF\xBD"
+                                             "x\xE2\x80\x8B"
+                                             "y"),
+            Tokens({"zeroxy"}));
   // Vertical tab and form feed are controls, not whitespace, in BERT.
-  EXPECT_EQ(basic("a\x0b" "b\x0c" "c"), Tokens({"abc"}));
+  EXPECT_EQ(basic("a\x0b"
+                  "b\x0c"
+                  "c"),
+            Tokens({"abc"}));
   // No-break space, ideographic space and the line/paragraph separators split words.
-  EXPECT_EQ(basic("a\xC2\xA0" "b\xE3\x80\x80" "c\xE2\x80\xA8" "d\xE2\x80\xA9" "e"), Tokens({"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(basic("a\xC2\xA0"
+                  "b\xE3\x80\x80"
+                  "c\xE2\x80\xA8"
+                  "d\xE2\x80\xA9"
+                  "e"),
+            Tokens({"a", "b", "c", "d", "e"}));
 }
 
 TEST(BasicTokenizer, EmptyAndWhitespaceOnly) {
@@ -150,11 +163,15 @@ TEST(BasicTokenizer, LowercasesLikePython) {
 }
 
 TEST(BasicTokenizer, DropsMalformedUtf8) {
-  EXPECT_EQ(basic("ab\xFF" "cd \x80x"), Tokens({"abcd", "x"}));
+  EXPECT_EQ(basic("ab\xFF"
+                  "cd \x80x"),
+            Tokens({"abcd", "x"}));
 }
 
 TEST(BasicTokenizer, PrivateUseKeptUnlessAllOtherCategoriesDropped) {
-  const std::string text = "a\xEE\x80\x80" "b";  // U+E000
+  const std::string text =
+      "a\xEE\x80\x80"
+      "b";  // U+E000
   EXPECT_EQ(basic(text), Tokens({text}));
   BasicTokenizerOptions hf;
   hf.drop_all_other_categories = true;
@@ -175,8 +192,9 @@ TEST(BasicTokenizer, RandomBytesGiveWellFormedTokens) {
   // Whatever the input, every token is non-empty, well-formed UTF-8 without whitespace,
   // and a punctuation character stands alone. Inputs mix random bytes with fragments
   // that exercise every path (special tokens, CJK, accents, sigma, controls).
-  const std::vector<std::string> fragments = {"[CLS]", "[SE", "P]", "中", "é", "e\xCC\x81", "Σ", "\t", " ",
-                                              "\xE2\x80\xA8", "\x01", "A", "'", ".", "\xF0\x9F\x98\x80"};
+  const std::vector<std::string> fragments = {"[CLS]",     "[SE", "P]", "中", "é",
+                                              "e\xCC\x81", "Σ",   "\t", " ",  "\xE2\x80\xA8",
+                                              "\x01",      "A",   "'",  ".",  "\xF0\x9F\x98\x80"};
   uint64_t state = 12345;
   auto next = [&] { return state = state * 6364136223846793005ull + 1442695040888963407ull, state >> 33; };
   BasicTokenizer lower;

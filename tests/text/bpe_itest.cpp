@@ -45,10 +45,11 @@ TEST(ByteLevelBpeCorpus, SciFactMatchesPythonReference) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(num_ids, kIds);
   EXPECT_EQ(digest, kDigest);
-  std::printf("[ perf ] byte-level BPE (bpe_small, %zu merges) on SciFact: %.1f MB in %.3f s = %.1f MB/s, "
-              "%.2f M tokens/s\n",
-              bpe.merges().size(), static_cast<double>(bytes) / 1e6, seconds, static_cast<double>(bytes) / 1e6 / seconds,
-              static_cast<double>(num_ids) / 1e6 / seconds);
+  std::printf(
+      "[ perf ] byte-level BPE (bpe_small, %zu merges) on SciFact: %.1f MB in %.3f s = %.1f MB/s, "
+      "%.2f M tokens/s\n",
+      bpe.merges().size(), static_cast<double>(bytes) / 1e6, seconds, static_cast<double>(bytes) / 1e6 / seconds,
+      static_cast<double>(num_ids) / 1e6 / seconds);
 }
 
 }  // namespace

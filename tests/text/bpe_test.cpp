@@ -31,14 +31,13 @@ ByteLevelBpe load_small(bool add_prefix_space = false) {
 
 // <s>=0 <pad>=1 </s>=2 <unk>=3, then single characters and merge results.
 ByteLevelBpe tiny(BpeOptions options = {}) {
-  std::vector<std::string> tokens = {"<s>", "<pad>", "</s>", "<unk>",                       // 0-3
-                                     "l",   "o",     "w",    "e",     "r",  "Ġ", "a", "b",  // 4-11
-                                     "c",   "lo",    "low",  "er",    "Ġl", "aa", "bc",     // 12-18
-                                     "<mask>"};                                             // 19
+  std::vector<std::string> tokens = {"<s>",   "<pad>", "</s>", "<unk>",                         // 0-3
+                                     "l",     "o",     "w",    "e",     "r",  "Ġ",  "a",  "b",  // 4-11
+                                     "c",     "lo",    "low",  "er",    "Ġl", "aa", "bc",       // 12-18
+                                     "<mask>"};                                                 // 19
   // Ranks (l,o) < (lo,w) < (e,r) < (Ġ,l) < (a,a) < (b,c) < (a,b); "ab" is a merge whose
   // result is not in the vocabulary (-> <unk>).
-  std::vector<BpeMerge> merges = {{"l", "o"}, {"lo", "w"}, {"e", "r"}, {"Ġ", "l"},
-                                  {"a", "a"}, {"b", "c"},  {"a", "b"}};
+  std::vector<BpeMerge> merges = {{"l", "o"}, {"lo", "w"}, {"e", "r"}, {"Ġ", "l"}, {"a", "a"}, {"b", "c"}, {"a", "b"}};
   return ByteLevelBpe(tokens, merges, std::move(options));
 }
 
@@ -62,7 +61,7 @@ TEST(ByteLevelPretokenize, HandWorkedSplits) {
   EXPECT_EQ(byte_level_pretokenize("Hello world"), (Words{"Hello", " world"}));
   EXPECT_EQ(byte_level_pretokenize("a  b"), (Words{"a", " ", " b"}));
   EXPECT_EQ(byte_level_pretokenize("a   b"), (Words{"a", "  ", " b"}));
-  EXPECT_EQ(byte_level_pretokenize("x \n"), (Words{"x", " \n"}));  // trailing run stays whole
+  EXPECT_EQ(byte_level_pretokenize("x \n"), (Words{"x", " \n"}));      // trailing run stays whole
   EXPECT_EQ(byte_level_pretokenize("a\tb"), (Words{"a", "\t", "b"}));  // lone space-class char
   EXPECT_EQ(byte_level_pretokenize("a \tb"), (Words{"a", " ", "\t", "b"}));
   EXPECT_EQ(byte_level_pretokenize("a\t b"), (Words{"a", "\t", " b"}));
@@ -72,7 +71,7 @@ TEST(ByteLevelPretokenize, HandWorkedSplits) {
   EXPECT_EQ(byte_level_pretokenize("abc123 45x"), (Words{"abc", "123", " 45", "x"}));
   EXPECT_EQ(byte_level_pretokenize(" ... !"), (Words{" ...", " !"}));
   EXPECT_EQ(byte_level_pretokenize("café 日本"), (Words{"café", " 日本"}));
-  EXPECT_EQ(byte_level_pretokenize("½²"), (Words{"½²"}));  // No: numbers
+  EXPECT_EQ(byte_level_pretokenize("½²"), (Words{"½²"}));                      // No: numbers
   EXPECT_EQ(byte_level_pretokenize("a\u00A0b"), (Words{"a", "\u00A0", "b"}));  // NBSP is \s
   EXPECT_EQ(byte_level_pretokenize("a\x1c b"), (Words{"a", "\x1c", " b"}));    // U+001C is not
   EXPECT_EQ(byte_level_pretokenize("a\xff\xfe b"), (Words{"a", "\xff\xfe", " b"}));
@@ -86,14 +85,14 @@ TEST(ByteLevelBpe, TinyVocabularyMerges) {
   EXPECT_EQ(bpe.kind(), "bpe");
   EXPECT_EQ(bpe.pad_id(), 1);
   EXPECT_EQ(bpe.mask_id(), 19);
-  EXPECT_EQ(bpe.encode("lower"), (Ids{14, 15}));      // lo, low, er
+  EXPECT_EQ(bpe.encode("lower"), (Ids{14, 15}));  // lo, low, er
   EXPECT_EQ(bpe.encode("lowe"), (Ids{14, 7}));
-  EXPECT_EQ(bpe.encode("aaaa"), (Ids{17, 17}));       // every occurrence, left to right
+  EXPECT_EQ(bpe.encode("aaaa"), (Ids{17, 17}));  // every occurrence, left to right
   EXPECT_EQ(bpe.encode("aaa"), (Ids{17, 10}));
-  EXPECT_EQ(bpe.encode("abc"), (Ids{10, 18}));        // (b,c) outranks (a,b)
-  EXPECT_EQ(bpe.encode("ab"), (Ids{3}));              // merged, but "ab" has no id
-  EXPECT_EQ(bpe.encode("z"), (Ids{3}));               // character not in the vocabulary
-  EXPECT_EQ(bpe.encode(" low"), (Ids{9, 14}));        // (l,o) outranks (Ġ,l): Ġ, lo, then low
+  EXPECT_EQ(bpe.encode("abc"), (Ids{10, 18}));  // (b,c) outranks (a,b)
+  EXPECT_EQ(bpe.encode("ab"), (Ids{3}));        // merged, but "ab" has no id
+  EXPECT_EQ(bpe.encode("z"), (Ids{3}));         // character not in the vocabulary
+  EXPECT_EQ(bpe.encode(" low"), (Ids{9, 14}));  // (l,o) outranks (Ġ,l): Ġ, lo, then low
   EXPECT_EQ(bpe.encode(" l"), (Ids{16}));
   EXPECT_EQ(bpe.encode("low low"), (Ids{14, 9, 14}));
   EXPECT_EQ(bpe.tokenize("lower aa"), (std::vector<std::string>{"low", "er", "Ġ", "aa"}));
@@ -113,9 +112,9 @@ TEST(ByteLevelBpe, AddPrefixSpace) {
   BpeOptions options;
   options.add_prefix_space = true;
   ByteLevelBpe bpe = tiny(options);
-  EXPECT_EQ(bpe.encode("lo"), (Ids{9, 13}));     // as " lo"
-  EXPECT_EQ(bpe.encode("l"), (Ids{16}));         // as " l"
-  EXPECT_EQ(bpe.encode("\nlo"), (Ids{3, 13}));   // starts with whitespace: unchanged
+  EXPECT_EQ(bpe.encode("lo"), (Ids{9, 13}));    // as " lo"
+  EXPECT_EQ(bpe.encode("l"), (Ids{16}));        // as " l"
+  EXPECT_EQ(bpe.encode("\nlo"), (Ids{3, 13}));  // starts with whitespace: unchanged
   EXPECT_EQ(bpe.encode(""), Ids{});
 }
 
@@ -171,8 +170,8 @@ TEST(ByteLevelBpe, PiecesCoverArbitraryBytes) {
   ByteLevelBpe bpe = ByteLevelBpe::load(small_dir() + "/vocab.json", small_dir() + "/merges.txt", options);
   std::map<std::string, unsigned char> byte_of;
   for (int b = 0; b < 256; ++b) byte_of[byte_level_alphabet()[static_cast<size_t>(b)]] = static_cast<unsigned char>(b);
-  const std::vector<std::string> atoms = {"a", "Z", "7", " ", "  ", "\n", "\t", "'", "'s", "!", "é", "日",
-                                          "😀", "\xff", "\xe6\x97", "\xc3", "\x80", "\u00a0", "\x1c", "<s>"};
+  const std::vector<std::string> atoms = {"a", "Z",  "7", " ",    "  ",       "\n",   "\t",   "'",      "'s",   "!",
+                                          "é", "日", "😀", "\xff", "\xe6\x97", "\xc3", "\x80", "\u00a0", "\x1c", "<s>"};
   std::mt19937 rng(7);
   for (int round = 0; round < 300; ++round) {
     std::string text;
@@ -207,7 +206,8 @@ TEST(ByteLevelBpe, MatchesPythonReference) {
     EXPECT_EQ(bpe.encode(text), ids) << reader.where() << ": " << text;
     EXPECT_EQ(bpe.tokenize(text), json.at("tokens").get<std::vector<std::string>>()) << reader.where();
     Ids single = {0};
-    single.insert(single.end(), ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(ids.size(), 3)));
+    single.insert(single.end(), ids.begin(),
+                  ids.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(ids.size(), 3)));
     single.push_back(2);
     EXPECT_EQ(bpe.encode_single(text, 5).ids, single) << reader.where();
     ++checked;
@@ -253,7 +253,7 @@ TEST(ByteLevelBpeFiles, RejectMalformedInput) {
   write_file_atomic(path("m2.txt"), "a b\n\nc d\n");
   EXPECT_EQ(load_merges_txt(path("m2.txt")), (std::vector<BpeMerge>{{"a", "b"}, {"c", "d"}}));
   EXPECT_THROW(ByteLevelBpe({"<unk>", "a", "b"}, {{"a", "b"}, {"a", "b"}}), Error);  // repeated rule
-  EXPECT_THROW(ByteLevelBpe({"a", "b"}, {}), Error);                                  // no <unk>
+  EXPECT_THROW(ByteLevelBpe({"a", "b"}, {}), Error);                                 // no <unk>
   std::filesystem::remove_all(dir);
 }
 

@@ -67,8 +67,7 @@ TEST(StandardTokenizerTest, ApostrophesAndAbbreviations) {
 
 TEST(StandardTokenizerTest, UrlsAndEmailsAreSplit) {
   // UAX#29 has no URL or e-mail rule: ':' '/' '@' '?' '=' split, '.' joins letters.
-  EXPECT_EQ(tokens("https://www.example.com/a/b?q=1"),
-            (Tokens{"https", "www.example.com", "a", "b", "q", "1"}));
+  EXPECT_EQ(tokens("https://www.example.com/a/b?q=1"), (Tokens{"https", "www.example.com", "a", "b", "q", "1"}));
   EXPECT_EQ(tokens("mail john.doe@example.org."), (Tokens{"mail", "john.doe", "example.org"}));
 }
 
@@ -85,8 +84,8 @@ TEST(StandardTokenizerTest, CombiningMarksAttach) {
   // WB4: Extend (U+0364, U+0301, U+3099) stays with the preceding character.
   EXPECT_EQ(tokens("mo\u0364chte"), (Tokens{"mo\u0364chte"}));
   EXPECT_EQ(tokens("cafe\u0301 x"), (Tokens{"cafe\u0301", "x"}));
-  EXPECT_EQ(tokens("\u304B\u3099"), (Tokens{"\u304B\u3099"}));   // hiragana + voiced mark
-  EXPECT_EQ(tokens("\u58F9\u3099"), (Tokens{"\u58F9\u3099"}));   // ideograph + mark
+  EXPECT_EQ(tokens("\u304B\u3099"), (Tokens{"\u304B\u3099"}));  // hiragana + voiced mark
+  EXPECT_EQ(tokens("\u58F9\u3099"), (Tokens{"\u58F9\u3099"}));  // ideograph + mark
   EXPECT_EQ(tokens(" \u0301abc"), (Tokens{"abc"}));             // a leading mark is dropped
 }
 
@@ -140,11 +139,19 @@ TEST(StandardTokenizerTest, Emoji) {
 }
 
 TEST(StandardTokenizerTest, InvalidUtf8Separates) {
-  EXPECT_EQ(tokens("ab\xFF" "cd"), (Tokens{"ab", "cd"}));
-  EXPECT_EQ(tokens("ab\xC3" "cd"), (Tokens{"ab", "cd"}));            // truncated sequence
-  EXPECT_EQ(tokens("ab\xC0\xAF" "cd"), (Tokens{"ab", "cd"}));        // overlong '/'
-  EXPECT_EQ(tokens("ab\xED\xA0\x80" "cd"), (Tokens{"ab", "cd"}));    // encoded surrogate
-  EXPECT_EQ(tokens("\x80\x80x\xF4\x90\x80\x80"), (Tokens{"x"}));     // above U+10FFFF
+  EXPECT_EQ(tokens("ab\xFF"
+                   "cd"),
+            (Tokens{"ab", "cd"}));
+  EXPECT_EQ(tokens("ab\xC3"
+                   "cd"),
+            (Tokens{"ab", "cd"}));  // truncated sequence
+  EXPECT_EQ(tokens("ab\xC0\xAF"
+                   "cd"),
+            (Tokens{"ab", "cd"}));  // overlong '/'
+  EXPECT_EQ(tokens("ab\xED\xA0\x80"
+                   "cd"),
+            (Tokens{"ab", "cd"}));                                // encoded surrogate
+  EXPECT_EQ(tokens("\x80\x80x\xF4\x90\x80\x80"), (Tokens{"x"}));  // above U+10FFFF
 }
 
 TEST(StandardTokenizerTest, LongTokensAreCutAtMaxLength) {
@@ -255,27 +262,27 @@ TEST(WordBreakTableTest, SpotChecksAgainstTheUnicodeData) {
   EXPECT_EQ(t.props('\''), kWbSingleQuote);
   EXPECT_EQ(t.props('"'), kWbDoubleQuote);
   EXPECT_EQ(t.props(' '), kWbOther);
-  EXPECT_EQ(t.props(0x05D0), kWbHebrewLetter);          // HEBREW LETTER ALEF
-  EXPECT_EQ(t.props(0x30AB), kWbKatakana);              // KATAKANA LETTER KA
-  EXPECT_EQ(t.props(0x30FC), kWbKatakana);              // PROLONGED SOUND MARK
-  EXPECT_EQ(t.props(0xFF11), kWbNumeric);               // FULLWIDTH DIGIT ONE
-  EXPECT_EQ(t.props(0x0301), kWbExtendFormatZwj);       // COMBINING ACUTE ACCENT
-  EXPECT_EQ(t.props(0x200D), kWbExtendFormatZwj);       // ZERO WIDTH JOINER
-  EXPECT_EQ(t.props(0x00AD), kWbExtendFormatZwj);       // SOFT HYPHEN (Format)
+  EXPECT_EQ(t.props(0x05D0), kWbHebrewLetter);     // HEBREW LETTER ALEF
+  EXPECT_EQ(t.props(0x30AB), kWbKatakana);         // KATAKANA LETTER KA
+  EXPECT_EQ(t.props(0x30FC), kWbKatakana);         // PROLONGED SOUND MARK
+  EXPECT_EQ(t.props(0xFF11), kWbNumeric);          // FULLWIDTH DIGIT ONE
+  EXPECT_EQ(t.props(0x0301), kWbExtendFormatZwj);  // COMBINING ACUTE ACCENT
+  EXPECT_EQ(t.props(0x200D), kWbExtendFormatZwj);  // ZERO WIDTH JOINER
+  EXPECT_EQ(t.props(0x00AD), kWbExtendFormatZwj);  // SOFT HYPHEN (Format)
   EXPECT_EQ(t.props(0x1F1E6), kWbRegionalIndicator);
-  EXPECT_EQ(t.props(0x4E00), kPropHan);                 // Han is Word_Break=Other
-  EXPECT_EQ(t.props(0x3005), kWbALetter | kPropHan);    // IDEOGRAPHIC ITERATION MARK
+  EXPECT_EQ(t.props(0x4E00), kPropHan);               // Han is Word_Break=Other
+  EXPECT_EQ(t.props(0x3005), kWbALetter | kPropHan);  // IDEOGRAPHIC ITERATION MARK
   EXPECT_EQ(t.props(0x3042), kPropHiragana);
-  EXPECT_EQ(t.props(0x0E01), kPropComplexContext);      // THAI CHARACTER KO KAI
+  EXPECT_EQ(t.props(0x0E01), kPropComplexContext);                       // THAI CHARACTER KO KAI
   EXPECT_EQ(t.props(0x0E31), kWbExtendFormatZwj | kPropComplexContext);  // Thai vowel sign
   EXPECT_EQ(t.props(0x1F4A9), kPropEmojiChar);
-  EXPECT_EQ(t.props(0x00A9), kPropEmojiChar);           // (c): Extended_Pictographic
+  EXPECT_EQ(t.props(0x00A9), kPropEmojiChar);  // (c): Extended_Pictographic
   EXPECT_EQ(t.props(0x2139), kWbALetter | kPropEmojiChar);
   EXPECT_EQ(t.props(0x1F44D), kPropEmojiChar | kPropEmojiModifierBase);
-  EXPECT_EQ(t.props(0x1F3FB), kPropEmojiModifier);      // Unicode 9: not Extend
-  EXPECT_EQ(t.props(0x202F), kWbOther);                 // Unicode 9: not ExtendNumLet
-  EXPECT_EQ(t.props(0x1E900), kWbALetter);              // Adlam: Unicode 9
-  EXPECT_EQ(t.props(0x0860), kWbOther);                 // Syriac for Malayalam: Unicode 10
+  EXPECT_EQ(t.props(0x1F3FB), kPropEmojiModifier);  // Unicode 9: not Extend
+  EXPECT_EQ(t.props(0x202F), kWbOther);             // Unicode 9: not ExtendNumLet
+  EXPECT_EQ(t.props(0x1E900), kWbALetter);          // Adlam: Unicode 9
+  EXPECT_EQ(t.props(0x0860), kWbOther);             // Syriac for Malayalam: Unicode 10
   EXPECT_EQ(t.props(0x10FFFF), kWbOther);
   for (unsigned c = 0; c < 128; ++c) EXPECT_EQ(t.ascii_props(static_cast<unsigned char>(c)), t.props(c));
 }

@@ -18,7 +18,7 @@ using test::test_temp_dir;
 using Ids = std::vector<int32_t>;
 
 const std::vector<std::string> kWordPieceVocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",  // 0-4
-                                                  "hello", "world", "Hello", "##s", "!"};        // 5-9
+                                                  "hello", "world", "Hello", "##s",   "!"};      // 5-9
 
 std::string small_bpe_dir() { return std::string(DENSER_TESTDATA_DIR) + "/text/bpe_small"; }
 
@@ -121,7 +121,8 @@ TEST(SubwordTokenizer, FingerprintFollowsWhatDecidesTheIds) {
 TEST(SubwordTokenizer, BatchesAreTheRowsPaddedWhateverTheThreads) {
   for (const auto& tok : {load_tokenizer(small_bpe_dir())}) {
     std::vector<std::string> texts;
-    for (int i = 0; i < 100; ++i) texts.push_back(std::string(static_cast<size_t>(i % 17), 'x') + " cells " + std::to_string(i));
+    for (int i = 0; i < 100; ++i)
+      texts.push_back(std::string(static_cast<size_t>(i % 17), 'x') + " cells " + std::to_string(i));
     BatchEncoding one = tok->encode_batch(std::span<const std::string>(texts), 12, 1);
     BatchEncoding four = tok->encode_batch(std::span<const std::string>(texts), 12, 4);
     EXPECT_EQ(one.ids, four.ids);

@@ -17,9 +17,9 @@ using Ids = std::vector<int32_t>;
 
 // A small vocabulary whose greedy segmentations are worked out by hand in the tests.
 WordPiece small_vocab() {
-  return WordPiece({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",          // 0-4
-                    "un", "##aff", "##able", "a", "ab", "##c", "##bc",      // 5-11
-                    "ж", "##ж", "x", "##x", "the", ",", "runn", "##ing"});  // 12-19
+  return WordPiece({"[PAD]", "[UNK]", "[CLS]",  "[SEP]", "[MASK]",                            // 0-4
+                    "un",    "##aff", "##able", "a",     "ab",     "##c", "##bc",             // 5-11
+                    "ж",     "##ж",   "x",      "##x",   "the",    ",",   "runn", "##ing"});  // 12-19
 }
 
 std::string repeat(std::string_view unit, size_t n) {
@@ -139,8 +139,7 @@ TEST(Truncation, LongestFirstMatchesOneAtATimeRemoval) {
       for (size_t lb = 0; lb <= 30; ++lb) {
         size_t a = la, b = lb;
         while (a + b > budget) (a > b ? a : b) -= 1;
-        EXPECT_EQ(truncate_longest_first(la, lb, budget), std::make_pair(a, b))
-            << la << " " << lb << " " << budget;
+        EXPECT_EQ(truncate_longest_first(la, lb, budget), std::make_pair(a, b)) << la << " " << lb << " " << budget;
       }
     }
   }
@@ -234,7 +233,7 @@ TEST(WordPiece, DecodeJoinsPieces) {
 
 // ------------------------------------------------------------------ bert-base-uncased
 
-#define SKIP_WITHOUT(path)                                                        \
+#define SKIP_WITHOUT(path) \
   if (!file_exists(path)) GTEST_SKIP() << "../shared not found: " << (path)
 
 TEST(WordPieceBertBase, KnownIds) {

@@ -39,7 +39,9 @@ WordPieceTrainer toy_trainer(WordPieceTrainerOptions options) {
   return trainer;
 }
 
-Tokens tail(const Tokens& tokens, size_t from) { return Tokens(tokens.begin() + static_cast<std::ptrdiff_t>(from), tokens.end()); }
+Tokens tail(const Tokens& tokens, size_t from) {
+  return Tokens(tokens.begin() + static_cast<std::ptrdiff_t>(from), tokens.end());
+}
 
 TEST(WordPieceTrainer, ToyCorpusMergesWorkedOutByHand) {
   TrainedVocab v = toy_trainer(small_options(100)).train();
@@ -132,7 +134,11 @@ Tokens naive_train(const std::map<std::string, uint64_t>& words, size_t vocab_si
     inner.insert(cps.begin() + 1, cps.end());
     spelled.emplace_back(cps, count);
   }
-  auto text = [](char32_t c) { std::string s; utf8::append(s, c); return s; };
+  auto text = [](char32_t c) {
+    std::string s;
+    utf8::append(s, c);
+    return s;
+  };
   for (char32_t c : chars) id_of(text(c));
   for (char32_t c : inner) id_of("##" + text(c));
   std::vector<std::pair<std::vector<uint32_t>, uint64_t>> corpus;
@@ -264,12 +270,12 @@ TEST(WordPieceTrainer, SciFactEightThousandTokens) {
   TrainedVocab v = trainer.train();
   EXPECT_EQ(v.tokens.size(), 8000u);
   EXPECT_EQ(v.stats.num_texts, 5183u);
-  std::printf("[ perf ] wordpiece trainer on SciFact: %llu words (%llu distinct), %llu characters, %llu merges, "
-              "%.2f s\n",
-              static_cast<unsigned long long>(v.stats.num_words),
-              static_cast<unsigned long long>(v.stats.num_distinct_words),
-              static_cast<unsigned long long>(v.stats.alphabet_size),
-              static_cast<unsigned long long>(v.stats.num_merges), v.stats.seconds);
+  std::printf(
+      "[ perf ] wordpiece trainer on SciFact: %llu words (%llu distinct), %llu characters, %llu merges, "
+      "%.2f s\n",
+      static_cast<unsigned long long>(v.stats.num_words), static_cast<unsigned long long>(v.stats.num_distinct_words),
+      static_cast<unsigned long long>(v.stats.alphabet_size), static_cast<unsigned long long>(v.stats.num_merges),
+      v.stats.seconds);
   if (v.stats.alphabet_size < 1000) expect_round_trip(texts, v.tokens);  // no character was cut
 }
 

@@ -61,8 +61,9 @@ class DistributedItest : public ::testing::Test {
     fs::remove(two + ".port");
     const std::string rank = std::string(DENSER_BINARY) + common + " --distributed --out " + two;
     // Both ranks at once; rank 1 in the background, its output and status kept.
-    auto both = run_command("(" + env + "RANK=1 timeout 120 " + rank + " > " + two + ".rank1 2>&1; echo $? > " + two +
-                            ".rank1.status) & " + env + "RANK=0 timeout 120 " + rank + " 2>&1; status=$?; wait; exit $status");
+    auto both =
+        run_command("(" + env + "RANK=1 timeout 120 " + rank + " > " + two + ".rank1 2>&1; echo $? > " + two +
+                    ".rank1.status) & " + env + "RANK=0 timeout 120 " + rank + " 2>&1; status=$?; wait; exit $status");
     ASSERT_EQ(both.exit_code, 0) << both.output;
     std::ifstream status(two + ".rank1.status");
     int rank1 = -1;
@@ -75,10 +76,12 @@ class DistributedItest : public ::testing::Test {
     fs::remove(two + ".rank1.status");
     fs::remove(two + ".port");
 
-    const std::vector<double> a = step_losses(one + "/training/log.jsonl"), b = step_losses(two + "/training/log.jsonl");
+    const std::vector<double> a = step_losses(one + "/training/log.jsonl"),
+                              b = step_losses(two + "/training/log.jsonl");
     ASSERT_EQ(a.size(), 40u);
     ASSERT_EQ(b.size(), 40u);
-    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-4 * std::max(1.0, std::abs(a[i]))) << "step " << i + 1;
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_NEAR(a[i], b[i], 1e-4 * std::max(1.0, std::abs(a[i]))) << "step " << i + 1;
     EXPECT_TRUE(fs::exists(two + "/model.safetensors"));  // rank 0 wrote the model
   }
 
@@ -91,7 +94,8 @@ TEST_F(DistributedItest, TwoRanksFollowTheSingleProcessLossCurveWithRandomNegati
 }
 
 TEST_F(DistributedItest, TwoRanksShareRankZerosAnceNegatives) {
-  expect_same_curve("--negatives ance --refresh sync --refresh-every 10 --warmup-negative-steps 10 --checkpoint-every 20");
+  expect_same_curve(
+      "--negatives ance --refresh sync --refresh-every 10 --warmup-negative-steps 10 --checkpoint-every 20");
 }
 
 TEST_F(DistributedItest, MissingEnvironmentIsAClearError) {
@@ -100,9 +104,9 @@ TEST_F(DistributedItest, MissingEnvironmentIsAClearError) {
                        collection_ + " --negatives random --steps 2 --distributed --out " + o + " 2>&1");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("WORLD_SIZE"), std::string::npos) << r.output;
-  auto odd = run_command("MASTER_PORT=0 DENSER_RENDEZVOUS_FILE=" + o + ".port WORLD_SIZE=3 RANK=0 " + std::string(DENSER_BINARY) +
-                         " --quiet train --collection " + collection_ + " --negatives random --steps 2 --batch-size 8 " +
-                         "--distributed --out " + o + " 2>&1");
+  auto odd = run_command("MASTER_PORT=0 DENSER_RENDEZVOUS_FILE=" + o + ".port WORLD_SIZE=3 RANK=0 " +
+                         std::string(DENSER_BINARY) + " --quiet train --collection " + collection_ +
+                         " --negatives random --steps 2 --batch-size 8 " + "--distributed --out " + o + " 2>&1");
   EXPECT_NE(odd.exit_code, 0);
   EXPECT_NE(odd.output.find("multiple of WORLD_SIZE 3"), std::string::npos) << odd.output;
 }

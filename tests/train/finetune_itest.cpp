@@ -120,8 +120,9 @@ TEST_F(FineTuneRoundTrip, SentenceTransformersLoadsTheFineTunedModel) {
   for (double c : cosines(ours, pretrained, dim)) moved = std::min(moved, c);
   EXPECT_GE(worst, 0.99999) << "sentence-transformers reads the fine-tuned model differently";
   EXPECT_LT(moved, 0.9999) << "the fine-tuned vectors equal the pretrained ones: nothing was trained or saved";
-  std::printf("[ round trip ] %zu queries: lowest cosine denser/sentence-transformers %.8f; to the pretrained model %.6f\n",
-              texts_.size(), worst, moved);
+  std::printf(
+      "[ round trip ] %zu queries: lowest cosine denser/sentence-transformers %.8f; to the pretrained model %.6f\n",
+      texts_.size(), worst, moved);
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ using denser_test::run_command;
 using denser_test::run_denser;
 
 std::string temp_dir(const std::string& name) {
-  const std::string dir = fs::temp_directory_path().string() + "/denser_train_" + name + "_" + std::to_string(::getpid());
+  const std::string dir =
+      fs::temp_directory_path().string() + "/denser_train_" + name + "_" + std::to_string(::getpid());
   fs::remove_all(dir);
   return dir;
 }
@@ -53,9 +54,7 @@ TrainOptions small_run(const std::string& collection) {
 
 class TrainItest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    collection_ = denser_test::make_synthetic_collection(temp_dir("collection")).dir;
-  }
+  void SetUp() override { collection_ = denser_test::make_synthetic_collection(temp_dir("collection")).dir; }
   void TearDown() override { fs::remove_all(collection_); }
   std::string collection_;
 };
@@ -246,7 +245,8 @@ TEST_F(TrainItest, KillNineThenResumeFinishes) {
                            " --warmup-negative-steps 20 --negative-depth 20 --threads 2";
   std::mt19937_64 rng(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   const int delay_ms = 300 + static_cast<int>(rng() % 1500);
-  const auto started = run_command("(" + std::string(DENSER_BINARY) + " --quiet " + args + " >/dev/null 2>&1 & echo $!)");
+  const auto started =
+      run_command("(" + std::string(DENSER_BINARY) + " --quiet " + args + " >/dev/null 2>&1 & echo $!)");
   const pid_t pid = static_cast<pid_t>(std::stol(started.output));
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   ::kill(pid, SIGKILL);

@@ -145,14 +145,14 @@ TEST(TrainerStateTest, RoundTripsAndRejectsEveryMalformedFileWithItsName) {
   EXPECT_EQ(back.rng, "5489 1 2");
   // Wrongly typed fields used to escape as nlohmann::json errors (not denser::Error) from
   // the format and version checks; each must be one error naming the file.
-  for (const char* bad : {R"({"format": 5})", R"({"format": "denser-train-state", "version": "1"})",
-                          R"({"format": "denser-train-state", "version": 1, "step": "x"})",
-                          R"({"format": "denser-train-state", "version": 1, "step": 1, "epoch": 0, "position": 0,
+  for (const char* bad :
+       {R"({"format": 5})", R"({"format": "denser-train-state", "version": "1"})",
+        R"({"format": "denser-train-state", "version": 1, "step": "x"})",
+        R"({"format": "denser-train-state", "version": 1, "step": 1, "epoch": 0, "position": 0,
                               "rng": "", "best_step": 0, "best_dev_mrr10": 0, "next_refresh_step": 0,
                               "refreshes": [3], "options": {}})",
-                          R"({"format": "denser-train-state", "version": 1, "step": 8.9e99})",  // fuzz_checkpoint
-                          R"({"format": "denser-train-state", "version": 1, "step": 1, "epoch": -1})",
-                          R"([1, 2])", "", "{"}) {
+        R"({"format": "denser-train-state", "version": 1, "step": 8.9e99})",  // fuzz_checkpoint
+        R"({"format": "denser-train-state", "version": 1, "step": 1, "epoch": -1})", R"([1, 2])", "", "{"}) {
     try {
       TrainerState::from_json(bad, "ckpt/state.json");
       ADD_FAILURE() << "accepted: " << bad;

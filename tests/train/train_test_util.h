@@ -21,8 +21,7 @@ struct SyntheticCollection {
 inline std::string word(const char* prefix, size_t i) { return std::string(prefix) + std::to_string(i); }
 
 /// Writes corpus.jsonl, queries.jsonl and qrels/{train,dev,test}.tsv under dir.
-inline SyntheticCollection make_synthetic_collection(const std::string& dir, size_t num_docs = 400,
-                                                     uint64_t seed = 7) {
+inline SyntheticCollection make_synthetic_collection(const std::string& dir, size_t num_docs = 400, uint64_t seed = 7) {
   namespace fs = std::filesystem;
   fs::remove_all(dir);
   fs::create_directories(dir + "/qrels");
@@ -36,8 +35,7 @@ inline SyntheticCollection make_synthetic_collection(const std::string& dir, siz
     std::string text = word("topic", topic) + " " + word("sub", sub);
     for (int i = 0; i < 6; ++i) text += " " + word("filler", rng() % 50);
     corpus << "{\"_id\": \"d" << d << "\", \"title\": \"\", \"text\": \"" << text << "\"}\n";
-    queries << "{\"_id\": \"q" << d << "\", \"text\": \"" << word("ask", topic) << " " << word("want", sub)
-            << "\"}\n";
+    queries << "{\"_id\": \"q" << d << "\", \"text\": \"" << word("ask", topic) << " " << word("want", sub) << "\"}\n";
     const size_t bucket = (d * 7 + d / topics) % 10;  // spreads the held-out pairs over topics and subtopics
     std::ofstream& split = bucket == 8 ? dev : (bucket == 9 ? test : train);
     split << "q" << d << "\td" << d << "\t1\n";

@@ -95,12 +95,11 @@ decltype(auto) with_field(std::string_view field, Fn&& fn) {
 
 /// Throws denser::Error of category `code` (a denser::ErrorCode) with a message built from
 /// the remaining arguments, streamed together.
-#define DENSER_THROW(code, ...) \
-  ::denser::detail::throw_error(__FILE__, __LINE__, (code), ::denser::str(__VA_ARGS__))
+#define DENSER_THROW(code, ...) ::denser::detail::throw_error(__FILE__, __LINE__, (code), ::denser::str(__VA_ARGS__))
 
 /// Throws denser::Error of category `code` when cond is false; the message arguments are
 /// only evaluated then.
-#define DENSER_CHECK(cond, code, ...)                 \
-  do {                                                \
-    if (!(cond)) DENSER_THROW((code), __VA_ARGS__);   \
+#define DENSER_CHECK(cond, code, ...)               \
+  do {                                              \
+    if (!(cond)) DENSER_THROW((code), __VA_ARGS__); \
   } while (0)

@@ -22,10 +22,10 @@ void log_message(LogLevel level, std::string_view message);
 
 }  // namespace denser
 
-#define DENSER_LOG(level, ...)                                                  \
-  do {                                                                          \
-    if (static_cast<int>(level) >= static_cast<int>(::denser::log_level()))     \
-      ::denser::log_message(level, ::denser::str(__VA_ARGS__));                 \
+#define DENSER_LOG(level, ...)                                              \
+  do {                                                                      \
+    if (static_cast<int>(level) >= static_cast<int>(::denser::log_level())) \
+      ::denser::log_message(level, ::denser::str(__VA_ARGS__));             \
   } while (0)
 #define DENSER_LOG_DEBUG(...) DENSER_LOG(::denser::LogLevel::kDebug, __VA_ARGS__)
 #define DENSER_LOG_INFO(...) DENSER_LOG(::denser::LogLevel::kInfo, __VA_ARGS__)

@@ -147,9 +147,12 @@ class OptionTable {
   };
   template <typename Field>
   static const char* type_name() {
-    if constexpr (std::is_same_v<Field, bool>) return "boolean";
-    else if constexpr (std::is_same_v<Field, std::string>) return "string";
-    else if constexpr (std::is_floating_point_v<Field>) return "number";
+    if constexpr (std::is_same_v<Field, bool>)
+      return "boolean";
+    else if constexpr (std::is_same_v<Field, std::string>)
+      return "string";
+    else if constexpr (std::is_floating_point_v<Field>)
+      return "number";
     else {
       static_assert(std::is_integral_v<Field>, "options are bool, integers, numbers or strings");
       return "integer";

@@ -70,9 +70,7 @@ inline char32_t decode(std::string_view s, size_t& pos) {
 }
 
 /// Bytes needed to encode cp (1-4); cp must be a valid scalar value.
-inline size_t encoded_length(char32_t cp) {
-  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
+inline size_t encoded_length(char32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
 
 /// Appends the UTF-8 encoding of cp (a valid scalar value) to out.
 inline void append(std::string& out, char32_t cp) {

@@ -60,7 +60,7 @@ class Collection {
   CollectionLayout layout_ = CollectionLayout::kBeir;
   ReadOptions options_;
   std::string corpus_path_;
-  std::string queries_path_;  // BEIR / SMART: one file for all splits
+  std::string queries_path_;      // BEIR / SMART: one file for all splits
   std::string smart_qrels_path_;  // SMART: the one judgments file, split "test"
   mutable std::shared_ptr<std::unordered_set<std::string>> doc_ids_;
 };

@@ -75,27 +75,26 @@ struct DebianCollectionCounts {
   uint64_t num_duplicate_entries = 0;    // entries dropped because the package was already listed
   uint64_t num_without_description = 0;  // packages skipped: no long description
   uint64_t num_documents = 0;
-  uint64_t num_documents_before_sampling = 0;  // == num_documents when not sampled
+  uint64_t num_documents_before_sampling = 0;     // == num_documents when not sampled
   std::map<std::string, uint64_t> num_queries;    // split -> queries
   std::map<std::string, uint64_t> num_judgments;  // split -> (query, document) pairs
 };
 
 /// A built collection, in memory.
 struct DebianCollection {
-  std::vector<Document> documents;                       // sorted by id; title empty
+  std::vector<Document> documents;                          // sorted by id; title empty
   std::vector<std::vector<std::string>> document_packages;  // per document, its packages, sorted
-  std::vector<Query> queries;                            // all splits, sorted by id ("q-" + package)
-  std::vector<std::vector<std::string>> query_packages;  // per query, its packages, sorted
-  std::vector<std::string> query_splits;                 // per query: "train", "dev" or "test"
-  std::map<std::string, Qrels> qrels;                    // split -> judgments (grade 1)
+  std::vector<Query> queries;                               // all splits, sorted by id ("q-" + package)
+  std::vector<std::vector<std::string>> query_packages;     // per query, its packages, sorted
+  std::vector<std::string> query_splits;                    // per query: "train", "dev" or "test"
+  std::map<std::string, Qrels> qrels;                       // split -> judgments (grade 1)
   DebianCollectionCounts counts;
 };
 
 /// Deduplicates, groups and splits entries (see the file comment). Deterministic for a
 /// set of entries and a seed, whatever their order. Throws when fewer distinct synopses
 /// exist than num_dev + num_test. O(n log n).
-DebianCollection build_debian_collection(std::vector<PackageDescription> entries,
-                                         const DebianSplitOptions& options);
+DebianCollection build_debian_collection(std::vector<PackageDescription> entries, const DebianSplitOptions& options);
 
 /// Writes corpus.jsonl, queries.jsonl, qrels/{train,dev,test}.tsv and, last, collection.json
 /// (counts, seed, sources, and each file's size and CRC-32C) into out_dir, which is created

@@ -40,15 +40,12 @@ std::unique_ptr<DocumentReader> open_msmarco_collection(const std::string& path,
 std::unique_ptr<DocumentReader> open_smart_documents(const std::string& path, ReadOptions options = {});
 
 /// BEIR queries.jsonl: {"_id", "text", ...}. Queries are returned in file order.
-std::vector<Query> read_beir_queries(const std::string& path, ReadOptions options = {},
-                                     ReadStats* stats = nullptr);
+std::vector<Query> read_beir_queries(const std::string& path, ReadOptions options = {}, ReadStats* stats = nullptr);
 /// MS MARCO queries.<split>.tsv: "qid<TAB>text".
-std::vector<Query> read_msmarco_queries(const std::string& path, ReadOptions options = {},
-                                        ReadStats* stats = nullptr);
+std::vector<Query> read_msmarco_queries(const std::string& path, ReadOptions options = {}, ReadStats* stats = nullptr);
 /// SMART queries (cran.qry): ids are the queries' 1-based positions in the file, since
 /// the judgments number them by position, not by their .I value.
-std::vector<Query> read_smart_queries(const std::string& path, ReadOptions options = {},
-                                      ReadStats* stats = nullptr);
+std::vector<Query> read_smart_queries(const std::string& path, ReadOptions options = {}, ReadStats* stats = nullptr);
 
 /// TREC qrels: "qid iter docid grade" (whitespace separated).
 Qrels read_trec_qrels(const std::string& path, ReadOptions options = {}, ReadStats* stats = nullptr);

@@ -14,8 +14,8 @@
 namespace denser {
 
 struct EncodeOptions {
-  int batch_size = 32;    // texts per forward pass
-  int num_threads = 0;    // intra-op threads; 0 = all cores
+  int batch_size = 32;         // texts per forward pass
+  int num_threads = 0;         // intra-op threads; 0 = all cores
   std::string device = "cpu";  // "cpu" or "cuda" (when built against a CUDA libtorch)
   /// Subword tokens per query / document, special tokens included. 0 = the model's own
   /// limit: a sentence-transformers model's max_seq_length, else 64 and 512.

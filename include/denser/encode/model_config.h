@@ -76,8 +76,7 @@ struct ModelConfig {
   /// "tiny" (2 layers, hidden 128, 2 heads, intermediate 512), "small" (4, 256, 4, 1024)
   /// or "base" (12, 768, 12, 3072), for model_type "bert" or "roberta" (RoBERTa: type
   /// vocabulary 1, pad id 1, positions offset by pad + 1, eps 1e-5).
-  static ModelConfig preset(std::string_view name, std::string_view model_type = "bert",
-                            int64_t vocab_size = 30522);
+  static ModelConfig preset(std::string_view name, std::string_view model_type = "bert", int64_t vocab_size = 30522);
 };
 
 }  // namespace denser

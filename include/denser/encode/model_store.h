@@ -11,7 +11,7 @@
 namespace denser {
 
 struct PackagedModel {
-  std::string name;           // "all-MiniLM-L6-v2": the cache directory's name
+  std::string name;  // "all-MiniLM-L6-v2": the cache directory's name
   std::string description;
   std::string package;        // PyPI distribution name
   std::string version;        // pinned release

@@ -27,8 +27,8 @@ inline constexpr const char* kSafeTensorsCrcKey = "denser.crc32c";
 /// be too, so a bit flip in the CRC key's name is caught rather than skipping verification.
 inline constexpr const char* kSafeTensorsChecksumKey = "denser.checksum";
 
-const char* dtype_name(DType dtype);   // "F32", "F16", ...
-size_t dtype_size(DType dtype);        // bytes per element
+const char* dtype_name(DType dtype);  // "F32", "F16", ...
+size_t dtype_size(DType dtype);       // bytes per element
 
 /// One tensor inside a mapped file: a view, valid while the SafeTensorsFile lives.
 struct TensorView {

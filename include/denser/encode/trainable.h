@@ -27,8 +27,7 @@ class TrainableEncoder {
   /// Tokenizes (transformer) or hashes (n-gram) every text once and keeps the result for
   /// forward(); texts longer than max_length tokens (special tokens included) are cut, as
   /// encoding does. Replaces what an earlier call prepared for the same side.
-  virtual void prepare(TextSide side, const std::vector<std::string>& texts, int64_t max_length,
-                       int num_threads) = 0;
+  virtual void prepare(TextSide side, const std::vector<std::string>& texts, int64_t max_length, int num_threads) = 0;
   /// Prepared texts `idx` of `side` through the network -> (idx.size(), dim) float32 with
   /// a grad_fn, on the encoder's device.
   virtual torch::Tensor forward(TextSide side, const std::vector<uint32_t>& idx) = 0;

@@ -135,8 +135,7 @@ struct EvalResult {
 /// Evaluates every query present in both (an empty ranking or empty judgment list counts
 /// as absent). Throws denser::Error for a negative relevance_level, a NaN score or a
 /// document retrieved twice by an evaluated query. O(total retrieved * log).
-EvalResult evaluate(const Qrels& qrels, const Run& run, const MeasureSet& measures,
-                    const EvalOptions& options = {});
+EvalResult evaluate(const Qrels& qrels, const Run& run, const MeasureSet& measures, const EvalOptions& options = {});
 
 /// trec_eval's text output: with per_query, each query's lines (all measures but num_q)
 /// before the "all" lines. Lines are "%-22s\t%s\t%6.4f" (counts "%-22s\t%s\t%ld").

@@ -112,9 +112,6 @@ class VectorIndex {
   virtual std::string describe() const = 0;
 };
 
-/// Mean over queries of |approx top-k ∩ exact top-k| / min(k, |exact top-k|), by row
-/// (recall@k of an approximate index against an exact one). Both must hold the same
-/// number of queries; throws denser::Error otherwise.
 /// Exhaustive (Flat) searches of at least `nq` queries compute their scores with one matrix
 /// product (BLAS), reading the stored vectors once per batch; smaller ones scan the vectors
 /// once per query. FAISS's default is 20. Process-wide; call it before searches start. The
@@ -122,6 +119,9 @@ class VectorIndex {
 /// micro-batches of a few queries share one pass.
 void set_exhaustive_batch_threshold(int nq);
 
+/// Mean over queries of |approx top-k ∩ exact top-k| / min(k, |exact top-k|), by row
+/// (recall@k of an approximate index against an exact one). Both must hold the same
+/// number of queries; throws denser::Error otherwise.
 double recall_at_k(const VectorSearchResults& approx, const VectorSearchResults& exact, size_t k);
 
 /// Synthetic clustered data for tests and benchmarks: n rows of dim floats, each a random

@@ -104,12 +104,12 @@ std::vector<float> prf_query(std::span<const float> q, std::span<const float> fe
 
 /// The parts a Retriever searches with; either side may be absent (not both).
 struct RetrieverParts {
-  std::unique_ptr<Encoder> encoder;     // with index: the dense side
-  std::unique_ptr<VectorIndex> index;   // its fingerprint must match the encoder's
+  std::unique_ptr<Encoder> encoder;    // with index: the dense side
+  std::unique_ptr<VectorIndex> index;  // its fingerprint must match the encoder's
   std::shared_ptr<const Bm25Index> bm25;
   std::shared_ptr<const Embeddings> embeddings;  // document vectors for PRF (optional)
-  int threads = 1;                      // encoder and FAISS threads per batch
-  std::string model_name;               // shown to people (the model directory's name)
+  int threads = 1;                               // encoder and FAISS threads per batch
+  std::string model_name;                        // shown to people (the model directory's name)
 };
 
 /// Thread-safe: concurrent search() calls share the encoder through a micro-batcher. The

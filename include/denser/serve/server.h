@@ -44,10 +44,10 @@ struct ServerLimits {
   size_t max_query_bytes = 2048;  // per query, UTF-8 bytes
   size_t max_batch = 64;          // queries per request
   size_t max_prf_depth = 100;
-  size_t max_header_bytes = 16 * 1024;  // all request headers together; more gets 431
-  int read_timeout_s = 5;               // a client silent this long mid-request is dropped
-  int write_timeout_s = 5;              // a client not reading its answer this long is dropped
-  int keep_alive_timeout_s = 5;         // an idle kept-alive connection is closed after this
+  size_t max_header_bytes = 16 * 1024;    // all request headers together; more gets 431
+  int read_timeout_s = 5;                 // a client silent this long mid-request is dropped
+  int write_timeout_s = 5;                // a client not reading its answer this long is dropped
+  int keep_alive_timeout_s = 5;           // an idle kept-alive connection is closed after this
   size_t keep_alive_max_requests = 1000;  // requests per connection before it is closed
 };
 
@@ -69,8 +69,7 @@ struct ServerOptions {
 /// from any thread. Thread-safe handlers; the retriever batches concurrent queries.
 class SearchServer {
  public:
-  SearchServer(std::shared_ptr<Retriever> retriever, std::shared_ptr<const DocumentStore> docs,
-               ServerOptions options);
+  SearchServer(std::shared_ptr<Retriever> retriever, std::shared_ptr<const DocumentStore> docs, ServerOptions options);
   ~SearchServer();
   SearchServer(const SearchServer&) = delete;
   SearchServer& operator=(const SearchServer&) = delete;

@@ -33,7 +33,7 @@ struct Bm25BuildStats {
   uint64_t num_terms = 0;       // distinct terms (known once the index is finished)
   uint64_t num_postings = 0;
   uint64_t total_terms = 0;
-  double seconds = 0.0;         // time spent in add() calls
+  double seconds = 0.0;  // time spent in add() calls
 };
 
 /// Accumulates documents in the order given (internal numbers 0, 1, ...), then writes or

@@ -52,8 +52,8 @@ struct Bm25SearchStats {
   uint64_t docs_scored = 0;       // documents whose full score was computed
   uint64_t postings_decoded = 0;  // postings decompressed
   uint64_t blocks_decoded = 0;
-  uint64_t blocks_skipped = 0;    // blocks of the query terms never decompressed
-  double seconds = 0.0;           // wall time, analysis included
+  uint64_t blocks_skipped = 0;  // blocks of the query terms never decompressed
+  double seconds = 0.0;         // wall time, analysis included
 
   void add(const Bm25SearchStats& other);
 };

@@ -10,7 +10,7 @@
 namespace denser {
 
 struct AnalyzerOptions {
-  bool stem = true;            // Porter stemmer
+  bool stem = true;              // Porter stemmer
   bool remove_stopwords = true;  // Lucene's English stopword set
 };
 

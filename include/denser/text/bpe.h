@@ -123,7 +123,7 @@ class ByteLevelBpe final : public SubwordTokenizer {
   std::vector<BpeMerge> merges_;
   std::unique_ptr<text_internal::StringMap> vocab_;  // token -> id
   std::unique_ptr<text_internal::PairRanks> ranks_;  // symbol pairs -> rank and result
-  uint64_t instance_id_ = 0;  // tells the per-thread word caches of instances apart
+  uint64_t instance_id_ = 0;                         // tells the per-thread word caches of instances apart
   int32_t unk_id_ = -1, bos_id_ = -1, eos_id_ = -1, pad_id_ = -1, mask_id_ = -1;
 };
 

@@ -67,7 +67,7 @@ class WordPiece final : public SubwordTokenizer {
   /// Throws denser::Error when id is out of range.
   const std::string& id_to_token(int32_t id) const override;
   int32_t unk_id() const { return unk_id_; }
-  int32_t cls_id() const { return cls_id_; }   // -1 when absent
+  int32_t cls_id() const { return cls_id_; }  // -1 when absent
   int32_t sep_id() const { return sep_id_; }
   int32_t pad_id() const override { return pad_id_; }
   int32_t mask_id() const { return mask_id_; }
@@ -110,8 +110,8 @@ class WordPiece final : public SubwordTokenizer {
   WordPieceOptions options_;
   BasicTokenizer basic_;
   std::vector<std::string> tokens_;
-  std::unique_ptr<text_internal::StringMap> whole_;          // token -> id
-  std::unique_ptr<text_internal::StringMap> continuation_;   // token minus prefix -> id
+  std::unique_ptr<text_internal::StringMap> whole_;         // token -> id
+  std::unique_ptr<text_internal::StringMap> continuation_;  // token minus prefix -> id
   size_t max_whole_bytes_ = 0;
   size_t max_continuation_bytes_ = 0;
   bool chunking_safe_ = true;  // no never-split token contains whitespace

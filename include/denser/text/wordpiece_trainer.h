@@ -39,16 +39,16 @@ struct WordPieceTrainerOptions {
 
 struct WordPieceTrainStats {
   uint64_t num_texts = 0;
-  uint64_t num_words = 0;            // word occurrences counted
+  uint64_t num_words = 0;  // word occurrences counted
   uint64_t num_distinct_words = 0;
-  uint64_t num_long_words = 0;       // occurrences skipped for being over max_word_chars
-  uint64_t alphabet_size = 0;        // characters kept
-  uint64_t num_merges = 0;           // merges done (some may re-create an existing token)
-  double seconds = 0;                // time spent in train()
+  uint64_t num_long_words = 0;  // occurrences skipped for being over max_word_chars
+  uint64_t alphabet_size = 0;   // characters kept
+  uint64_t num_merges = 0;      // merges done (some may re-create an existing token)
+  double seconds = 0;           // time spent in train()
 };
 
 struct TrainedVocab {
-  std::vector<std::string> tokens;   // in id order; save with save_vocab_txt()
+  std::vector<std::string> tokens;  // in id order; save with save_vocab_txt()
   WordPieceTrainStats stats;
 };
 

@@ -21,7 +21,7 @@ namespace denser {
 /// `denser train --config FILE` reads the same keys (see docs/training.md).
 struct TrainOptions {
   // --- data ---
-  std::string collection;          // collection directory (BEIR / MS MARCO layout)
+  std::string collection;  // collection directory (BEIR / MS MARCO layout)
   std::string train_split = "train";
   /// Split used for model selection and the refresh log; when the collection has no such
   /// split, dev_holdout training queries are held out as dev instead.
@@ -29,20 +29,20 @@ struct TrainOptions {
   int dev_holdout = 100;
   /// Split evaluated once at the end with the final model (empty: none).
   std::string test_split;
-  bool with_titles = true;         // documents are "title text"
+  bool with_titles = true;  // documents are "title text"
 
   // --- model ---
-  std::string encoder = "ngram";   // "ngram" or "transformer"
-  std::string preset = "small";    // tiny | small | base
-  std::string init_model;          // start from this model directory instead of a preset
-  int ngram_buckets_log2 = 0;      // n-gram: table rows 2^this (0: the preset's)
-  int ngram_dim = 0;               // n-gram: vector dimension (0: the preset's)
-  bool ngram_bigrams = false;      // n-gram: hash adjacent word pairs too (they memorize)
-  double ngram_init_std = 0.0;     // n-gram: weights ~ N(0, this) (0: the preset's)
-  std::string vocab;               // transformer: WordPiece vocab.txt; empty: trained on the corpus
-  int vocab_size = 8000;           // size of a vocabulary trained on the corpus
-  int query_max_length = 32;       // transformer: subword tokens per query
-  int doc_max_length = 128;        // transformer: subword tokens per document
+  std::string encoder = "ngram";  // "ngram" or "transformer"
+  std::string preset = "small";   // tiny | small | base
+  std::string init_model;         // start from this model directory instead of a preset
+  int ngram_buckets_log2 = 0;     // n-gram: table rows 2^this (0: the preset's)
+  int ngram_dim = 0;              // n-gram: vector dimension (0: the preset's)
+  bool ngram_bigrams = false;     // n-gram: hash adjacent word pairs too (they memorize)
+  double ngram_init_std = 0.0;    // n-gram: weights ~ N(0, this) (0: the preset's)
+  std::string vocab;              // transformer: WordPiece vocab.txt; empty: trained on the corpus
+  int vocab_size = 8000;          // size of a vocabulary trained on the corpus
+  int query_max_length = 32;      // transformer: subword tokens per query
+  int doc_max_length = 128;       // transformer: subword tokens per document
 
   // --- negatives ---
   std::string negatives = "ance";  // "ance", "bm25" or "random"
@@ -53,14 +53,14 @@ struct TrainOptions {
   int warmup_negative_steps = -1;  // -1: 20% of steps
 
   // --- optimization ---
-  int steps = 1000;                // optimizer steps
-  int batch_size = 32;             // queries per micro-batch
-  int accumulation = 1;            // micro-batches per optimizer step
+  int steps = 1000;      // optimizer steps
+  int batch_size = 32;   // queries per micro-batch
+  int accumulation = 1;  // micro-batches per optimizer step
   /// 0: the default: ngram 0.05; transformer 1e-4 from scratch, 5e-5 fine-tuning --init-model
   /// (SciFact dev MRR@10 at 100 steps: 0.673 against 0.619 at 2e-5).
   double learning_rate = 0.0;
   double weight_decay = 0.01;
-  int warmup_steps = -1;           // linear learning-rate warm-up; -1: 10% of steps
+  int warmup_steps = -1;  // linear learning-rate warm-up; -1: 10% of steps
   /// Scores are divided by it. 0: chosen from the model's similarity once it is loaded:
   /// 0.05 for a normalized (cosine) model, whose scores lie in [-1, 1], and for n-grams;
   /// 1 for an unnormalized (dot) transformer.
@@ -69,13 +69,13 @@ struct TrainOptions {
   /// autocast: matrix products in bfloat16, weights, gradients and optimizer in float32;
   /// about twice as fast on CPUs with AVX512-BF16 or AMX).
   std::string train_precision = "fp32";
-  double max_grad_norm = 1.0;      // gradient clipping (0: off)
+  double max_grad_norm = 1.0;  // gradient clipping (0: off)
   uint64_t seed = 1;
 
   // --- refresh (the inferencer) ---
-  std::string refresh = "async";   // "async" (beside training) or "sync" (stop the world)
-  int refresh_every = 200;         // steps between ANN refreshes
-  bool wait_first_refresh = false; // async: the trainer waits for the first ANCE negatives
+  std::string refresh = "async";    // "async" (beside training) or "sync" (stop the world)
+  int refresh_every = 200;          // steps between ANN refreshes
+  bool wait_first_refresh = false;  // async: the trainer waits for the first ANCE negatives
   std::string index_factory = "Flat";
   /// Precision of the refresher's encoding (corpus, training queries, dev queries):
   /// "fp32" or "bf16" (EncodeOptions::precision). The negatives need no fp32; training
@@ -84,15 +84,15 @@ struct TrainOptions {
   std::string refresh_precision = "fp32";
 
   // --- checkpoints, logging, threads ---
-  int checkpoint_every = 200;      // 0: only at the end
-  int keep_checkpoints = 2;        // the last N are kept (the best on dev is kept apart)
+  int checkpoint_every = 200;  // 0: only at the end
+  int keep_checkpoints = 2;    // the last N are kept (the best on dev is kept apart)
   int log_every = 20;
-  int threads = 0;                 // total CPU threads (0 = all cores); async splits them
+  int threads = 0;  // total CPU threads (0 = all cores); async splits them
   // Data-parallel over processes (c10d Gloo; MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK):
   // batch_size is the global batch, split evenly over the ranks; rank 0 refreshes, logs,
   // checkpoints and writes the model.
   bool distributed = false;
-  int encode_batch_size = 64;      // refresher's encoding batch
+  int encode_batch_size = 64;  // refresher's encoding batch
 
   /// Fills -1 / 0 defaults that depend on other fields and checks every value; throws
   /// denser::Error naming the field.
@@ -113,11 +113,10 @@ struct TrainOptions {
 /// finalize() and docs/options.md all come from it.
 const OptionTable<TrainOptions>& train_option_table();
 
-
 /// One refresh of the ANCE negatives (also written to the training log).
 struct RefreshEvent {
-  int64_t snapshot_step = 0;   // the step whose weights encoded the corpus
-  int64_t swapped_step = -1;   // the step at which its negatives replaced the old ones
+  int64_t snapshot_step = 0;  // the step whose weights encoded the corpus
+  int64_t swapped_step = -1;  // the step at which its negatives replaced the old ones
   double encode_seconds = 0.0;
   double index_seconds = 0.0;
   double mine_seconds = 0.0;
@@ -129,19 +128,19 @@ struct RefreshEvent {
 /// What train() reports at the end.
 struct TrainSummary {
   int64_t steps = 0;
-  int64_t resumed_from = 0;            // 0 when started fresh
-  int rank = 0, world_size = 1;        // distributed runs: only rank 0 fills the rest
-  double seconds = 0.0;                // wall time of this process's training loop
-  double refresh_wait_seconds = 0.0;   // time the trainer spent waiting for a refresh
-  int64_t steps_that_waited = 0;       // steps that waited (sync: every refresh step)
+  int64_t resumed_from = 0;           // 0 when started fresh
+  int rank = 0, world_size = 1;       // distributed runs: only rank 0 fills the rest
+  double seconds = 0.0;               // wall time of this process's training loop
+  double refresh_wait_seconds = 0.0;  // time the trainer spent waiting for a refresh
+  int64_t steps_that_waited = 0;      // steps that waited (sync: every refresh step)
   /// Async refresh: the training thread's own share of the refreshes (snapshotting the
   /// weights, handing them over, swapping the new negatives in), in total and the most in
   /// any one step. Small against a refresh's own time unless something blocks.
   double refresh_handover_seconds = 0.0;
   double refresh_handover_max_seconds = 0.0;
   std::vector<RefreshEvent> refreshes;
-  double final_loss = 0.0;             // mean loss of the last log window
-  int64_t best_step = -1;              // the checkpoint chosen on dev
+  double final_loss = 0.0;  // mean loss of the last log window
+  int64_t best_step = -1;   // the checkpoint chosen on dev
   double best_dev_mrr10 = 0.0;
   double dev_mrr10 = 0.0, dev_ndcg10 = 0.0;    // of the final model
   double test_mrr10 = 0.0, test_ndcg10 = 0.0;  // of the final model (when test_split is set)
