@@ -7,7 +7,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev snowball-data
   libtorch-dev libfaiss-dev python3-torch libopenblas0-pthread
   libgloo-dev chromium chromium-driver wrk curl
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format-14
 )
 missing=()
 for p in "${packages[@]}"; do
