@@ -14,7 +14,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export DENSER_PYTHON ?= /usr/bin/python3
 MODELS ?= all-MiniLM-L6-v2
 
-.PHONY: all deps build models venv test test-unit light install-check docs fuzz demo bench clean
+.PHONY: all deps build models venv test test-unit python-test light install-check docs fuzz demo bench clean
 
 all: build
 
@@ -40,6 +40,11 @@ venv:
 
 test: build models venv
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	bash scripts/python-test.sh $(BUILD_DIR)
+
+# The Python package in a throw-away venv (pip install ., then tests/python).
+python-test: build
+	bash scripts/python-test.sh $(BUILD_DIR)
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit

@@ -8,7 +8,7 @@ formatter=$(command -v clang-format-14 || command -v clang-format || true)
 [ -n "$formatter" ] || { echo "format: clang-format-14 is not installed (scripts/install-deps.sh)"; exit 77; }
 # word_break_table.cpp is generated (src/text/gen_word_break_table.pl).
 mapfile -t files < <(git ls-files 'src/*.cpp' 'src/*.h' 'include/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp' \
-  'bench/*.h' 'fuzz/*.cpp' 'fuzz/*.h' 'examples/*.cpp' | grep -v 'src/text/word_break_table.cpp')
+  'bench/*.h' 'fuzz/*.cpp' 'fuzz/*.h' 'examples/*.cpp' 'python/*.cpp' | grep -v 'src/text/word_break_table.cpp')
 if [ "${1:-}" = "--check" ]; then
   bad=()
   for f in "${files[@]}"; do
