@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages denser builds against, only those that are missing.
 set -euo pipefail
 packages=(
-  cmake ninja-build g++ pkg-config ccache zlib1g-dev python3-venv python3-pip
+  cmake ninja-build g++ pkg-config ccache zlib1g-dev python3-venv python3-pip python3-dev
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev snowball-data
   libtorch-dev libfaiss-dev python3-torch libopenblas0-pthread
