@@ -7,23 +7,17 @@ the field at fault (``.field``): ``InvalidArgument`` (also a ``ValueError``), ``
 (also a ``FileNotFoundError``), ``Corrupt``, ``Unavailable`` (also an ``OSError``),
 ``Unsupported``, ``TooLarge``, ``Internal``.
 """
-from ._core import (  # noqa: F401
-    Bm25Index,
-    Collection,
+from ._errors import (  # noqa: F401
     Corrupt,
-    Document,
     Error,
-    Hit,
     Internal,
     InvalidArgument,
     NotFound,
-    Query,
     TooLarge,
     Unavailable,
     Unsupported,
-    __version__,
-    evaluate,
 )
+from ._core import Bm25Index, Collection, Document, Hit, Query, __version__, evaluate  # noqa: F401
 
 __all__ = [
     "Bm25Index", "Collection", "Document", "Hit", "Query", "evaluate", "Error", "InvalidArgument", "NotFound",

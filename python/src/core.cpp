@@ -45,33 +45,31 @@ std::map<ErrorCode, nb::object>& exception_classes() {
   return classes;
 }
 
-void register_errors(nb::module_& m) {
-  nb::object base = nb::borrow(PyErr_NewException("denser.Error", PyExc_RuntimeError, nullptr));
-  m.attr("Error") = base;
-  const std::pair<ErrorCode, const char*> codes[] = {{ErrorCode::kInvalidArgument, "InvalidArgument"},
-                                                     {ErrorCode::kNotFound, "NotFound"},
-                                                     {ErrorCode::kCorrupt, "Corrupt"},
-                                                     {ErrorCode::kUnavailable, "Unavailable"},
-                                                     {ErrorCode::kUnsupported, "Unsupported"},
-                                                     {ErrorCode::kTooLarge, "TooLarge"},
-                                                     {ErrorCode::kInternal, "Internal"}};
-  for (const auto& [code, name] : codes) {
-    // Bad input is also a ValueError, a missing file a FileNotFoundError, a system failure an
-    // OSError: code that catches the built-in kinds keeps working.
-    PyObject* extra = code == ErrorCode::kInvalidArgument ? PyExc_ValueError
-                      : code == ErrorCode::kNotFound      ? PyExc_FileNotFoundError
-                      : code == ErrorCode::kUnavailable   ? PyExc_OSError
-                                                          : nullptr;
-    nb::object bases = extra ? nb::make_tuple(base, nb::borrow(extra)) : nb::make_tuple(base);
-    nb::object cls = nb::steal(PyErr_NewException((std::string("denser.") + name).c_str(), bases.ptr(), nullptr));
-    m.attr(name) = cls;
-    exception_classes()[code] = cls;
+// The exception classes live in denser/_errors.py (so that they are plain, typed Python
+// classes); each library error is raised as the class of its category. They are looked up
+// at the first error, not at import: the stub generator imports _core on its own.
+nb::object exception_class(ErrorCode code) {
+  std::map<ErrorCode, nb::object>& classes = exception_classes();
+  if (classes.empty()) {
+    nb::module_ errors = nb::module_::import_("denser._errors");
+    const std::pair<ErrorCode, const char*> codes[] = {{ErrorCode::kInvalidArgument, "InvalidArgument"},
+                                                       {ErrorCode::kNotFound, "NotFound"},
+                                                       {ErrorCode::kCorrupt, "Corrupt"},
+                                                       {ErrorCode::kUnavailable, "Unavailable"},
+                                                       {ErrorCode::kUnsupported, "Unsupported"},
+                                                       {ErrorCode::kTooLarge, "TooLarge"},
+                                                       {ErrorCode::kInternal, "Internal"}};
+    for (const auto& [c, name] : codes) classes[c] = errors.attr(name);
   }
+  return classes.at(code);
+}
+
+void register_errors() {
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
     try {
       std::rethrow_exception(p);
     } catch (const Error& e) {
-      nb::object cls = exception_classes().at(e.code());
+      nb::object cls = exception_class(e.code());
       nb::object error = cls(std::string(e.what()));
       error.attr("code") = error_code_name(e.code());
       error.attr("field") = e.field().empty() ? nb::none() : nb::cast(e.field());
@@ -95,7 +93,7 @@ NB_MODULE(_core, m) {
   using namespace denser::python;
   m.doc() = "denser: dense and sparse text retrieval (the C++ library)";
   m.attr("__version__") = kVersion;
-  register_errors(m);
+  register_errors();
 
   nb::class_<Document>(m, "Document")
       .def_ro("id", &Document::id)

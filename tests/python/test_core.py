@@ -131,3 +131,14 @@ def test_batch_search_releases_the_gil():
         th.join()
     assert seconds > 0.05, "the call is too short to tell"
     assert during > 1000, (during, seconds)
+
+
+def test_type_stubs_ship_with_the_package():
+    package = os.path.dirname(denser.__file__)
+    assert os.path.exists(os.path.join(package, "py.typed"))
+    with open(os.path.join(package, "_core.pyi")) as f:
+        stub = f.read()
+    assert "def search(self, q: str, k: int = 10) -> list[Hit]:" in stub
+    assert "def evaluate(" in stub and "class Bm25Index:" in stub
+    # The exceptions are typed Python classes; the C++ raises them by category.
+    assert issubclass(denser.InvalidArgument, ValueError) and issubclass(denser.Corrupt, denser.Error)
