@@ -10,7 +10,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 -m venv --system-site-packages "$work/venv"
 py="$work/venv/bin/python"
-"$py" -m pip install -q 'scikit-build-core==0.11.6' 'nanobind==2.9.2' 'pytest==8.3.5'
+# pandas (optional for users) to test evaluate() on data frames; 2.0 runs on Debian's numpy.
+"$py" -m pip install -q 'scikit-build-core==0.11.6' 'nanobind==2.9.2' 'pytest==8.3.5' 'pandas==2.0.3'
 # No build isolation: the persistent build-py/ directory (pyproject.toml) stays valid, so a
 # rebuild compiles only what changed; ccache covers the rest.
 CMAKE_BUILD_PARALLEL_LEVEL=${JOBS:-2} "$py" -m pip install -q --no-build-isolation .

@@ -17,9 +17,10 @@ from ._errors import (  # noqa: F401
     Unavailable,
     Unsupported,
 )
-from ._core import Bm25Index, Collection, Document, Hit, Query, __version__, evaluate  # noqa: F401
+from ._core import Bm25Index, Collection, Document, Hit, Query, __version__  # noqa: F401
+from ._eval import evaluate, read_qrels, read_run, write_run  # noqa: F401
 
 __all__ = [
-    "Bm25Index", "Collection", "Document", "Hit", "Query", "evaluate", "Error", "InvalidArgument", "NotFound",
+    "Bm25Index", "Collection", "Document", "Hit", "Query", "evaluate", "read_qrels", "read_run", "write_run", "Error", "InvalidArgument", "NotFound",
     "Corrupt", "Unavailable", "Unsupported", "TooLarge", "Internal", "__version__",
 ]

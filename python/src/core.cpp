@@ -8,6 +8,7 @@
 #include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include "denser/common/error.h"
 #include "denser/common/version.h"
 #include "denser/data/collection.h"
+#include "denser/data/readers.h"
 #include "denser/eval/metrics.h"
 #include "denser/sparse/bm25_builder.h"
 #include "denser/sparse/bm25_index.h"
@@ -195,6 +197,41 @@ NB_MODULE(_core, m) {
           },
           "queries"_a, "k"_a = 10, "threads"_a = 0, "The top k hits of each query, over threads (0: all cores)");
 
+  m.def(
+      "read_qrels",
+      [](const std::string& path) {
+        nb::gil_scoped_release release;
+        return read_qrels(path).judgments;
+      },
+      "path"_a, "A judgments file (TREC qrels or BEIR .tsv): {query id: {doc id: grade}}");
+  m.def(
+      "read_run",
+      [](const std::string& path) {
+        Run run;
+        {
+          nb::gil_scoped_release release;
+          run = read_trec_run(path);
+        }
+        std::map<std::string, std::map<std::string, double>> out;
+        for (const auto& [qid, entries] : run.results)
+          for (const RunEntry& e : entries) out[qid][e.doc_id] = e.score;
+        return out;
+      },
+      "path"_a, "A TREC run file: {query id: {doc id: score}}");
+  m.def(
+      "write_run",
+      [](const std::string& path, const std::map<std::string, std::map<std::string, double>>& run,
+         const std::string& tag) {
+        Run r = run_from_dict(run);
+        r.tag = tag;
+        for (auto& [qid, entries] : r.results)
+          std::sort(entries.begin(), entries.end(), [](const RunEntry& a, const RunEntry& b) {
+            return a.score != b.score ? a.score > b.score : a.doc_id < b.doc_id;
+          });
+        nb::gil_scoped_release release;
+        write_trec_run(path, r);
+      },
+      "path"_a, "run"_a, "tag"_a = "denser", "Writes {query id: {doc id: score}} as a TREC run (atomically)");
   m.def(
       "evaluate",
       [](const std::map<std::string, std::map<std::string, int>>& qrels,

@@ -142,3 +142,27 @@ def test_type_stubs_ship_with_the_package():
     assert "def evaluate(" in stub and "class Bm25Index:" in stub
     # The exceptions are typed Python classes; the C++ raises them by category.
     assert issubclass(denser.InvalidArgument, ValueError) and issubclass(denser.Corrupt, denser.Error)
+
+
+def test_evaluate_takes_files_and_frames_alike(tmp_path):
+    qrels = {"q1": {"d1": 1, "d2": 0}, "q2": {"d3": 2}}
+    run = {"q1": {"d2": 2.0, "d1": 1.0}, "q2": {"d3": 5.0, "d9": 1.0}}
+    run_path = tmp_path / "run.trec"
+    denser.write_run(str(run_path), run, tag="t")
+    assert denser.read_run(run_path) == run
+    qrels_path = tmp_path / "qrels.txt"
+    qrels_path.write_text("".join(f"{q} 0 {d} {g}\n" for q, docs in qrels.items() for d, g in docs.items()))
+    expected = denser.evaluate(qrels, run, ["map", "ndcg_cut.10"])
+    assert denser.evaluate(qrels_path, run_path, ["map", "ndcg_cut.10"]) == expected
+
+
+def test_evaluate_takes_pandas_frames():
+    pd = pytest.importorskip("pandas")
+    qrels = {"q1": {"d1": 1, "d2": 0}, "q2": {"d3": 2}}
+    run = {"q1": {"d2": 2.0, "d1": 1.0}, "q2": {"d3": 5.0, "d9": 1.0}}
+    expected = denser.evaluate(qrels, run, ["map", "ndcg_cut.10"])
+    qf = pd.DataFrame([(q, d, g) for q, docs in qrels.items() for d, g in docs.items()],
+                      columns=["query_id", "doc_id", "relevance"])
+    rf = pd.DataFrame([(q, d, s) for q, docs in run.items() for d, s in docs.items()],
+                      columns=["query_id", "doc_id", "score"])
+    assert denser.evaluate(qf, rf, ["map", "ndcg_cut.10"]) == expected
