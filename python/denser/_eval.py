@@ -18,9 +18,7 @@ def _column(frame: Any, names: Iterable[str], what: str) -> str:
 def _invalid(message: str) -> Exception:
     from ._errors import InvalidArgument
 
-    error = InvalidArgument(message)
-    error.code = "invalid_argument"
-    return error
+    return InvalidArgument(message)
 
 
 def _is_frame(x: Any) -> bool:  # a pandas DataFrame, without importing pandas
