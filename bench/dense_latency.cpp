@@ -19,6 +19,7 @@
 #include "denser/data/collection.h"
 #include "denser/encode/encoder.h"
 #include "denser/index/vector_index.h"
+#include "encode/onednn_route.h"  // white-box: --route libtorch turns the fused route off
 
 namespace {
 
@@ -33,6 +34,7 @@ struct Args {
   int max_length = 64;
   std::string precision = "fp32";
   size_t warmup = 5;
+  std::string route = "fused";
 };
 
 // Nearest-rank percentile (p in (0, 100]) of milliseconds, plus the mean.
@@ -93,6 +95,7 @@ nlohmann::json run(const Args& args) {
           {"nprobe", args.nprobe},
           {"threads", 1},
           {"precision", args.precision},
+          {"route", args.route},
           {"latency_ms", summary(total_ms)},
           {"encode_ms", summary(encode_ms)},
           {"search_ms", summary(search_ms)}};
@@ -115,7 +118,12 @@ int main(int argc, char** argv) {
   app.add_option("--max-length", args.max_length, "Subword tokens per query")->capture_default_str();
   app.add_option("--precision", args.precision, "Query encoding: fp32 or bf16")->capture_default_str();
   app.add_option("--warmup", args.warmup, "Untimed queries run first")->capture_default_str();
+  app.add_option("--route", args.route,
+                 "fused (the default inference route for one query) or libtorch (the route before it)")
+      ->check(CLI::IsMember({"fused", "libtorch"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  denser::encode_internal::set_use_fused(args.route == "fused");
   try {
     std::printf("%s\n", run(args).dump().c_str());
   } catch (const denser::Error& e) {

@@ -2,6 +2,7 @@
 // 2019; Liu et al. 2019) and Hugging Face's module layout, so parameter names match.
 #include <atomic>
 #include <cmath>
+#include <optional>
 #include <vector>
 #include <limits>
 
@@ -23,6 +24,8 @@ std::shared_ptr<nn::Module> add_container(nn::Module& parent, const std::string&
 }
 
 std::atomic<bool> g_use_onednn{true};
+std::atomic<bool> g_use_fused{true};
+std::atomic<uint64_t> g_fused_forwards{0};
 
 // Whether a forward pass may take the oneDNN route: inference on the CPU only (the route
 // has no autograd), and only when libtorch was built with oneDNN.
@@ -53,7 +56,7 @@ torch::Tensor dense_product(const torch::Tensor& x, const torch::Tensor& w, cons
 }
 
 // y = x W^T + b through small_rows_gemm; w.weight: panels (out / 32, in, 32) from
-// InferenceWeights::of(..., panels = true).
+// InferenceWeights::of(..., WeightLayout::kPanels).
 torch::Tensor small_rows_product(const torch::Tensor& x, const InferenceWeights& w) {
   const torch::Tensor xc = x.contiguous();
   const int64_t rows = xc.size(0), k = xc.size(1), n = w.weight.size(0) * kSmallGemmPanel;
@@ -86,11 +89,13 @@ torch::Tensor attention_inference(const torch::Tensor& q, const torch::Tensor& k
 }  // namespace
 
 void set_use_onednn(bool enabled) { g_use_onednn.store(enabled); }
+void set_use_fused(bool enabled) { g_use_fused.store(enabled); }
+uint64_t fused_forwards() { return g_fused_forwards.load(); }
 
 const InferenceWeights& InferenceWeights::of(std::initializer_list<const nn::Linear*> layers, torch::ScalarType dtype,
-                                             double first_scale, bool panels) {
+                                             double first_scale, WeightLayout layout) {
   // Called for every product of every forward pass: the check allocates nothing.
-  bool stale = !weight.defined() || dtype != dtype_ || first_scale != first_scale_ || panels != panels_ ||
+  bool stale = !weight.defined() || dtype != dtype_ || first_scale != first_scale_ || layout != layout_ ||
                sources_.size() != 2 * layers.size();
   for (size_t i = 0; !stale && i < layers.size(); ++i) {
     const nn::Linear& layer = *layers.begin()[i];
@@ -109,16 +114,50 @@ const InferenceWeights& InferenceWeights::of(std::initializer_list<const nn::Lin
       sources_.insert(sources_.end(), {(*layer)->weight.data_ptr(), (*layer)->bias.data_ptr()});
     }
     weight = torch::cat(ws, 0).to(dtype);
-    if (panels) {  // (out, in) -> panels (out / 32, in, 32) for small_rows_gemm
-      weight = weight.view({weight.size(0) / kSmallGemmPanel, kSmallGemmPanel, weight.size(1)}).transpose(1, 2);
+    const int64_t out = weight.size(0), in = weight.size(1);
+    if (layout == WeightLayout::kPanels) {  // (out, in) -> (out / 32, in, 32)
+      weight = weight.view({out / kSmallGemmPanel, kSmallGemmPanel, in}).transpose(1, 2);
+    } else if (layout == WeightLayout::kPairPanels) {  // (out, in) -> (out / 32, in / 2, 32, 2)
+      weight = weight.view({out / kSmallGemmPanel, kSmallGemmPanel, in / 2, 2}).permute({0, 2, 1, 3});
     }
     weight = weight.contiguous();
-    bias = torch::cat(bs, 0).to(dtype);
+    bias = torch::cat(bs, 0).to(layout == WeightLayout::kRows ? dtype : torch::kFloat32);
     dtype_ = dtype;
     first_scale_ = first_scale;
-    panels_ = panels;
+    layout_ = layout;
   }
   return *this;
+}
+
+FusedLinear InferenceWeights::fused() const {
+  FusedLinear linear;
+  if (layout_ == WeightLayout::kPairPanels) {
+    linear.pair_panels = reinterpret_cast<const uint16_t*>(weight.data_ptr<at::BFloat16>());
+    linear.in = weight.size(1) * 2;
+  } else {
+    DENSER_CHECK(layout_ == WeightLayout::kPanels, ErrorCode::kInternal, "fused route: weights not in panels");
+    linear.panels = weight.data_ptr<float>();
+    linear.in = weight.size(1);
+  }
+  linear.bias = bias.data_ptr<float>();
+  linear.out = weight.size(0) * kSmallGemmPanel;
+  return linear;
+}
+
+namespace {
+FusedNorm fused_norm(const nn::LayerNorm& norm, double eps) {
+  return {norm->weight.data_ptr<float>(), norm->bias.data_ptr<float>(), static_cast<float>(eps)};
+}
+}  // namespace
+
+FusedEmbeddings BertEmbeddingsImpl::fused_weights() const {
+  FusedEmbeddings e;
+  e.word = word_embeddings_->weight.data_ptr<float>();
+  e.position = position_embeddings_->weight.data_ptr<float>();
+  e.token_type = token_type_embeddings_->weight.data_ptr<float>();
+  e.norm = fused_norm(layer_norm_, config_.layer_norm_eps);
+  e.hidden = config_.hidden_size;
+  return e;
 }
 
 BertEmbeddingsImpl::BertEmbeddingsImpl(const ModelConfig& config) : config_(config) {
@@ -192,8 +231,9 @@ torch::Tensor BertLayerImpl::product(size_t slot, std::initializer_list<const nn
   // packed panels on every call; small_rows_gemm reads weights packed once.
   int64_t out = 0;
   for (const nn::Linear* layer : layers) out += (*layer)->weight.size(0);
-  if (x.size(0) <= kSmallGemmMaxRows && out % kSmallGemmPanel == 0 && small_rows_gemm_available())
-    return small_rows_product(x, inference_weights_[slot + 4].of(layers, torch::kFloat32, first_scale, true));
+  if (x.size(0) <= kFusedSmallTokens && out % kSmallGemmPanel == 0 && small_rows_gemm_available())
+    return small_rows_product(
+        x, inference_weights_[slot + 4].of(layers, torch::kFloat32, first_scale, WeightLayout::kPanels));
   if (layers.size() == 1 && first_scale == 1.0)
     return dense_product(x, (**layers.begin())->weight, (**layers.begin())->bias);
   const InferenceWeights& w = inference_weights_[slot].of(layers, torch::kFloat32, first_scale);
@@ -220,6 +260,23 @@ torch::Tensor BertLayerImpl::forward_packed(const torch::Tensor& x, const torch:
   return output_norm_(product(3, {&output_dense_}, 1.0, inner, false) + attended);
 }
 
+FusedLayer BertLayerImpl::fused_weights() {
+  const bool bf16 = precision_ == Precision::kBf16;
+  const auto dtype = bf16 ? torch::kBFloat16 : torch::kFloat32;
+  const auto layout = bf16 ? WeightLayout::kPairPanels : WeightLayout::kPanels;
+  const size_t base = bf16 ? 8 : 4;  // the slots product() shares for float32 panels
+  const double scale = 1.0 / std::sqrt(static_cast<double>(config_.hidden_size / config_.num_attention_heads));
+  FusedLayer layer;
+  layer.qkv = inference_weights_[base].of({&query_, &key_, &value_}, dtype, scale, layout).fused();
+  layer.attention_out = inference_weights_[base + 1].of({&attention_dense_}, dtype, 1.0, layout).fused();
+  layer.intermediate = inference_weights_[base + 2].of({&intermediate_dense_}, dtype, 1.0, layout).fused();
+  layer.output = inference_weights_[base + 3].of({&output_dense_}, dtype, 1.0, layout).fused();
+  layer.attention_norm = fused_norm(attention_norm_, config_.layer_norm_eps);
+  layer.output_norm = fused_norm(output_norm_, config_.layer_norm_eps);
+  layer.heads = config_.num_attention_heads;
+  return layer;
+}
+
 BertBackboneImpl::BertBackboneImpl(const ModelConfig& config) : config_(config) {
   embeddings_ = register_module("embeddings", BertEmbeddings(config));
   auto encoder = add_container(*this, "encoder");
@@ -227,8 +284,81 @@ BertBackboneImpl::BertBackboneImpl(const ModelConfig& config) : config_(config) 
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) layers_->push_back(BertLayer(config));
 }
 
+namespace {
+
+// The lengths of a right-padded batch (each row: real tokens, then padding only), or
+// nothing when the batch is not one, or holds more than `limit` real tokens.
+std::optional<std::vector<int64_t>> fused_lengths(const torch::Tensor& mask, int64_t limit) {
+  const int64_t batch = mask.size(0), seq = mask.size(1);
+  if (batch > limit) return std::nullopt;
+  const int64_t* m = mask.data_ptr<int64_t>();
+  std::vector<int64_t> lengths;
+  int64_t total = 0;
+  for (int64_t b = 0; b < batch; ++b, m += seq) {
+    int64_t len = 0;
+    while (len < seq && m[len] != 0) ++len;
+    for (int64_t j = len; j < seq; ++j)
+      if (m[j] != 0) return std::nullopt;
+    total += len;
+    if (len == 0 || total > limit) return std::nullopt;
+    lengths.push_back(len);
+  }
+  return lengths;
+}
+
+}  // namespace
+
+torch::Tensor BertBackboneImpl::forward_fused(const torch::Tensor& ids, const torch::Tensor& type_ids,
+                                              const torch::Tensor& attention_mask) {
+  const int64_t h = config_.hidden_size, inner = config_.intermediate_size;
+  const bool bf16 = precision_ == Precision::kBf16;
+  if (!g_use_onednn.load(std::memory_order_relaxed) || !g_use_fused.load(std::memory_order_relaxed) || is_training() ||
+      torch::GradMode::is_enabled() || !ids.device().is_cpu() || !small_rows_gemm_available() ||
+      (bf16 && !small_rows_gemm_bf16_available()) || h % kSmallGemmPanel != 0 || inner % kSmallGemmPanel != 0 ||
+      h % config_.num_attention_heads != 0 || ids.dim() != 2 || parameters().front().scalar_type() != torch::kFloat32)
+    return {};
+  const torch::Tensor mask = attention_mask.to(torch::kLong).contiguous();
+  // float32 on one thread: every batch the route takes; otherwise only small ones (see
+  // fused_layers.h).
+  const auto lengths = fused_lengths(mask, !bf16 && at::get_num_threads() == 1 ? kFusedMaxTokens : kFusedSmallTokens);
+  if (!lengths) return {};
+  const torch::Tensor ids64 = ids.to(torch::kLong).contiguous(), types64 = type_ids.to(torch::kLong).contiguous();
+  const int64_t batch = ids.size(0), seq = ids.size(1);
+  std::vector<int64_t> flat_ids, positions, types;
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t real = 0;  // RoBERTa numbers real tokens from pad + 1
+    for (int64_t j = 0; j < (*lengths)[b]; ++j) {
+      const int64_t id = ids64.data_ptr<int64_t>()[b * seq + j], type = types64.data_ptr<int64_t>()[b * seq + j];
+      DENSER_CHECK(id >= 0 && id < config_.vocab_size && type >= 0 && type < config_.type_vocab_size,
+                   ErrorCode::kInvalidArgument, "token id ", id, " or type ", type, " outside the model's vocabulary (",
+                   config_.vocab_size, " ids, ", config_.type_vocab_size, " types)");
+      int64_t position = j;
+      if (config_.is_roberta())
+        position = id != config_.pad_token_id ? config_.pad_token_id + ++real : config_.pad_token_id;
+      DENSER_CHECK(position < config_.max_position_embeddings, ErrorCode::kTooLarge, "sequence of ", seq,
+                   " tokens is longer than max_position_embeddings ", config_.max_position_embeddings, " allows");
+      flat_ids.push_back(id);
+      positions.push_back(position);
+      types.push_back(type);
+    }
+  }
+  const auto total = static_cast<int64_t>(flat_ids.size());
+  torch::Tensor x = torch::empty({total, h}, torch::kFloat32);
+  fused_embed(embeddings_->fused_weights(), flat_ids, positions, types, x.data_ptr<float>());
+  for (const auto& layer : *layers_)
+    fused_layer(layer->as<BertLayer>()->fused_weights(), *lengths, x.data_ptr<float>());
+  g_fused_forwards.fetch_add(1, std::memory_order_relaxed);
+  if (batch == 1 && total == seq) return x.view({1, seq, h});
+  // Padding positions come back as zeros: pooling masks them out.
+  torch::Tensor out = torch::zeros({batch, seq, h}, torch::kFloat32);
+  for (int64_t b = 0, start = 0; b < batch; start += (*lengths)[b], ++b)
+    out[b].narrow(0, 0, (*lengths)[b]).copy_(x.narrow(0, start, (*lengths)[b]));
+  return out;
+}
+
 torch::Tensor BertBackboneImpl::forward(const torch::Tensor& ids, const torch::Tensor& type_ids,
                                         const torch::Tensor& attention_mask) {
+  if (torch::Tensor few = forward_fused(ids, type_ids, attention_mask); few.defined()) return few;
   torch::Tensor x = embeddings_(ids, type_ids);
   // Padding keys get the lowest float so that softmax gives them exactly zero weight.
   torch::Tensor additive =
@@ -263,6 +393,7 @@ TransformerNetImpl::TransformerNetImpl(const ModelConfig& config, bool with_quer
 }
 
 void BertBackboneImpl::set_precision(Precision precision) {
+  precision_ = precision;
   for (const auto& layer : *layers_) layer->as<BertLayer>()->set_precision(precision);
 }
 

@@ -2,6 +2,7 @@
 // A torch-free switch for the oneDNN inference route of the transformer network (see
 // transformer_model.h), so that torch-free tests and benchmarks can compare both routes.
 
+#include <cstdint>
 #include <string_view>
 
 namespace denser::encode_internal {
@@ -18,5 +19,13 @@ Precision parse_precision(std::string_view name);
 /// BLAS or small_rows_gemm by shape. On by default; off forces the plain libtorch path
 /// (the training path) everywhere. Thread-safe (an atomic flag).
 void set_use_onednn(bool enabled);
+
+/// Inference batches of at most kFusedSmallTokens real tokens (one query), and in float32
+/// on one thread of at most kFusedMaxTokens, take the fused route (fused_layers.h: no libtorch
+/// operators) where the CPU has AVX-512. On by default; off sends them through the
+/// libtorch inference route. Thread-safe.
+void set_use_fused(bool enabled);
+/// How many forward passes have taken the fused route in this process (for tests).
+uint64_t fused_forwards();
 
 }  // namespace denser::encode_internal

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "denser/encode/model_config.h"
+#include "fused_layers.h"
 #include "onednn_route.h"
 
 namespace denser {
@@ -31,6 +32,8 @@ class BertEmbeddingsImpl : public torch::nn::Module {
   explicit BertEmbeddingsImpl(const ModelConfig& config);
   /// ids, type_ids: (batch, seq) int64 -> (batch, seq, hidden).
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& type_ids);
+  /// The tables as the fused route reads them (pointers into the parameters).
+  FusedEmbeddings fused_weights() const;
 
  private:
   ModelConfig config_;
@@ -38,6 +41,11 @@ class BertEmbeddingsImpl : public torch::nn::Module {
   torch::nn::LayerNorm layer_norm_{nullptr};
 };
 TORCH_MODULE(BertEmbeddings);
+
+/// How InferenceWeights keeps a weight (out, in): as is; as small_rows_gemm's float32
+/// panels (out / 32, in, 32); or as small_rows_gemm_bf16's pair panels (out / 32, in / 2,
+/// 32, 2). Panels need out to be a multiple of 32, pair panels also an even `in`.
+enum class WeightLayout { kRows, kPanels, kPairPanels };
 
 /// Inference copies of one or more Linear layers' weights and biases, concatenated along
 /// the output dimension (the query, key and value projections become one product) and
@@ -47,17 +55,18 @@ TORCH_MODULE(BertEmbeddings);
 struct InferenceWeights {
   torch::Tensor weight, bias;  // (sum of out_features, in_features), (sum of out_features)
   /// first_scale multiplies the first layer's weight and bias (attention's 1/sqrt(d) on
-  /// the query projection). panels: the weight is kept as panels (out / 32, in, 32), the
-  /// layout of small_rows_gemm (out must be a multiple of 32).
+  /// the query projection). The bias stays float32 for the panel layouts.
   const InferenceWeights& of(std::initializer_list<const torch::nn::Linear*> layers, torch::ScalarType dtype,
-                             double first_scale = 1.0, bool panels = false);
+                             double first_scale = 1.0, WeightLayout layout = WeightLayout::kRows);
+  /// The weight and bias as the fused route reads them (panel layouts only).
+  FusedLinear fused() const;
 
  private:
   std::vector<int64_t> versions_;     // weight and bias _version() of each layer
   std::vector<const void*> sources_;  // weight and bias data_ptr() of each layer
   torch::ScalarType dtype_ = torch::kFloat32;
   double first_scale_ = 1.0;
-  bool panels_ = false;
+  WeightLayout layout_ = WeightLayout::kRows;
 };
 
 /// One post-LayerNorm encoder layer: self-attention, add & norm, GELU feed-forward, add & norm.
@@ -76,6 +85,9 @@ class BertLayerImpl : public torch::nn::Module {
   /// layers, GELU and LayerNorm do no work on padding. Returns (n, hidden).
   torch::Tensor forward_packed(const torch::Tensor& x, const torch::Tensor& rows, int64_t batch, int64_t seq,
                                const torch::Tensor& additive_mask);
+  /// This layer's weights for the fused route, at this layer's precision (packed on
+  /// first use, remade when a parameter changes).
+  FusedLayer fused_weights();
 
  private:
   ModelConfig config_;
@@ -91,8 +103,9 @@ class BertLayerImpl : public torch::nn::Module {
                         const torch::Tensor& x, bool keep_bf16);
 
   // Inference weights: the fused query/key/value projection, then attention out,
-  // intermediate and output; the second four are the fp32 panels for few rows.
-  std::array<InferenceWeights, 8> inference_weights_;
+  // intermediate and output; the second four are the fp32 panels for few rows, the third
+  // four the bf16 pair panels.
+  std::array<InferenceWeights, 12> inference_weights_;
 };
 TORCH_MODULE(BertLayer);
 
@@ -105,7 +118,15 @@ class BertBackboneImpl : public torch::nn::Module {
   void set_precision(Precision precision);
 
  private:
+  // Inference through fused_layers.h instead of libtorch's operators, for batches of at
+  // most kFusedSmallTokens real tokens (one query), and in float32 on one thread of at most
+  // kFusedMaxTokens; undefined when the batch does not qualify (more tokens, left padding,
+  // no AVX-512, training, another device).
+  torch::Tensor forward_fused(const torch::Tensor& ids, const torch::Tensor& type_ids,
+                              const torch::Tensor& attention_mask);
+
   ModelConfig config_;
+  Precision precision_ = Precision::kFp32;
   BertEmbeddings embeddings_{nullptr};
   torch::nn::ModuleList layers_{nullptr};
 };

@@ -38,8 +38,16 @@ class SentenceTransformersParity : public denser_test::OracleTest {
   void expect_parity(const std::vector<std::string>& texts, bool queries, const std::string& name) {
     const OracleOutput oracle = run_oracle(texts, name);
     ASSERT_EQ(oracle.ids.size(), texts.size());
-    auto encoder = load_encoder(model_dir_);
+    auto encoder = load_encoder(model_dir_);  // all cores: libtorch's inference route for batches
     expect_parity_with(*encoder, oracle, texts, queries, name);
+    // One thread takes the fused route (fused_layers.h) for whole batches, and queries one
+    // at a time are the one-query path of search and serve.
+    EncodeOptions one;
+    one.num_threads = 1;
+    one.batch_size = queries ? 1 : 32;
+    auto fused = load_encoder(model_dir_, one);
+    expect_parity_with(*fused, oracle, texts, queries,
+                       name + " (one thread, batch " + std::to_string(one.batch_size) + ")");
   }
 
   void expect_parity_with(Encoder& enc, const OracleOutput& oracle, const std::vector<std::string>& texts, bool queries,

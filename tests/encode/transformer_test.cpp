@@ -120,7 +120,8 @@ TEST(TransformerEncoderTest, SaveLoadGivesBitwiseIdenticalEmbeddings) {
   encoder->save(dir.path());
   for (const char* f : {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json"})
     EXPECT_TRUE(file_exists(dir.path(f))) << f;
-  auto loaded = load_encoder(dir.path());
+  // The same options (one thread): the same inference route, so the same bits.
+  auto loaded = load_encoder(dir.path(), test::one_thread());
   EXPECT_EQ(loaded->family(), "transformer");
   EXPECT_EQ(loaded->dim(), 24);
   std::vector<float> after = encode_docs(*loaded, texts);
