@@ -1,5 +1,6 @@
-// denser._core: the library's torch-free half for Python (collections, BM25, trec_eval-exact
-// evaluation, the error categories). Heavy calls release the GIL.
+// denser._core: the library for Python. This file holds the torch-free half (collections,
+// the Debian packages collection, BM25, trec_eval-exact evaluation, the error categories);
+// dense.cpp the rest when the library has it. Heavy calls release the GIL.
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/map.h>
 #include <nanobind/stl/pair.h>
@@ -14,9 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "bindings.h"
 #include "denser/common/error.h"
 #include "denser/common/version.h"
 #include "denser/data/collection.h"
+#include "denser/data/debian_packages.h"
 #include "denser/data/readers.h"
 #include "denser/eval/metrics.h"
 #include "denser/sparse/bm25_builder.h"
@@ -87,16 +90,8 @@ Run run_from_dict(const std::map<std::string, std::map<std::string, double>>& ru
   return out;
 }
 
-}  // namespace
-}  // namespace denser::python
-
-NB_MODULE(_core, m) {
-  using namespace denser;
-  using namespace denser::python;
-  m.doc() = "denser: dense and sparse text retrieval (the C++ library)";
-  m.attr("__version__") = kVersion;
-  register_errors();
-
+// Documents, queries and collections.
+void bind_collections(nb::module_& m) {
   nb::class_<Document>(m, "Document")
       .def_ro("id", &Document::id)
       .def_ro("title", &Document::title)
@@ -129,7 +124,10 @@ NB_MODULE(_core, m) {
           },
           "Every corpus document, in file order (read into memory)")
       .def_prop_ro("num_documents", &Collection::num_documents);
+}
 
+// BM25: hits, building, opening, searching.
+void bind_bm25(nb::module_& m) {
   nb::class_<Hit>(m, "Hit").def_ro("docid", &Hit::docid).def_ro("score", &Hit::score).def("__repr__", [](const Hit& h) {
     return "Hit(docid=" + h.docid + ", score=" + std::to_string(h.score) + ")";
   });
@@ -196,7 +194,36 @@ NB_MODULE(_core, m) {
             return out;
           },
           "queries"_a, "k"_a = 10, "threads"_a = 0, "The top k hits of each query, over threads (0: all cores)");
+}
 
+// The Debian collection, qrels and run files, trec_eval measures.
+void bind_files_and_eval(nb::module_& m) {
+  m.def(
+      "debian_packages",
+      [](const std::string& out, const std::string& lists_dir, uint64_t seed, size_t num_dev, size_t num_test,
+         size_t max_documents) {
+        DebianPackagesOptions options;
+        options.out_dir = out;
+        options.lists_dir = lists_dir;
+        options.split.seed = seed;
+        options.split.num_dev = num_dev;
+        options.split.num_test = num_test;
+        options.split.max_documents = max_documents;
+        DebianPackagesSummary summary;
+        {
+          nb::gil_scoped_release release;
+          summary = make_debian_packages_collection(options);
+        }
+        std::map<std::string, uint64_t> counts = {{"documents", summary.counts.num_documents},
+                                                  {"packages", summary.counts.num_packages},
+                                                  {"entries", summary.counts.num_entries}};
+        for (const auto& [split, n] : summary.counts.num_queries) counts["queries_" + split] = n;
+        return counts;
+      },
+      "out"_a, "lists_dir"_a = kAptListsDir, "seed"_a = 42, "num_dev"_a = 1000, "num_test"_a = 1000,
+      "max_documents"_a = 0,
+      "Writes the Debian packages collection (BEIR layout) from apt's English descriptions into out, as\n"
+      "`denser data debian-packages`; returns its counts");
   m.def(
       "read_qrels",
       [](const std::string& path) {
@@ -257,4 +284,24 @@ NB_MODULE(_core, m) {
       "trec_eval's measures (-m names: \"ndcg_cut.10\", \"map\", \"recip_rank\", ...) of a run\n"
       "{query id: {doc id: score}} against qrels {query id: {doc id: grade}}: {\"all\": {name: value}}, and\n"
       "each query's values with per_query=True. The same numbers as `denser eval`.");
+}
+
+}  // namespace
+}  // namespace denser::python
+
+NB_MODULE(_core, m) {
+  using namespace denser;
+  using namespace denser::python;
+  m.doc() = "denser: dense and sparse text retrieval (the C++ library)";
+  m.attr("__version__") = kVersion;
+  register_errors();
+#ifdef DENSER_PY_DENSE
+  bind_dense(m);
+#else
+  m.attr("HAS_DENSE") = false;
+#endif
+
+  bind_collections(m);
+  bind_bm25(m);
+  bind_files_and_eval(m);
 }

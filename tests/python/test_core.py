@@ -1,12 +1,11 @@
 """denser._core from Python: collections, BM25, evaluation and errors, against the CLI."""
 import os
 import subprocess
-import threading
-import time
 
 import pytest
 
 import denser
+from gil_probe import count_during
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESTDATA = os.path.join(ROOT, "tests", "testdata")
@@ -102,33 +101,12 @@ def test_same_run_and_measures_as_the_cli(tmp_path):
 
 
 def test_batch_search_releases_the_gil():
-    # A Python thread counts while the main thread is inside batch_search: with the GIL
-    # held it could not run at all during the call. (Timing two searching threads against
-    # one would say the same on an idle machine, but not on a loaded one.)
     collection = SCIFACT if os.path.isdir(SCIFACT) else None
     if collection is None:
         pytest.skip("../shared/datasets/scifact is absent")
     index = denser.Bm25Index.build(collection)
     queries = [q.text for q in denser.Collection.open(collection).queries("test")] * 8
-    count = [0]
-    done = threading.Event()
-
-    def counter():
-        while not done.is_set():
-            count[0] += 1
-
-    th = threading.Thread(target=counter)
-    th.start()
-    try:
-        time.sleep(0.05)
-        before = count[0]
-        t = time.perf_counter()
-        index.batch_search(queries, k=100, threads=1)
-        seconds = time.perf_counter() - t
-        during = count[0] - before
-    finally:
-        done.set()
-        th.join()
+    during, seconds = count_during(lambda: index.batch_search(queries, k=100, threads=1))
     assert seconds > 0.05, "the call is too short to tell"
     assert during > 1000, (during, seconds)
 
