@@ -21,7 +21,7 @@ for mode in "${modes[@]}"; do
     cpp+=("$("$build/bench/bench_retriever_batch" --collection "$coll" --bm25 "$bm25" "${dense_args[@]}" --mode "$mode")")
     pyt+=("$("$py" "$root/bench/python/retriever_batch.py" --collection "$coll" --bm25 "$bm25" "${dense_args[@]}" --mode "$mode")")
   done
-  printf '%s\n' "${cpp[@]}" "${pyt[@]}" | python3 -c '
+  printf '%s\n' "${cpp[@]}" "${pyt[@]}" | /usr/bin/python3 -c '
 import json, statistics, sys
 text = sys.stdin.read()
 dec, objs, i = json.JSONDecoder(), [], 0
@@ -33,6 +33,7 @@ while i < len(text):
     objs.append(o)
 c = statistics.median(o["median_ms"] for o in objs if o["side"] == "c++")
 p = statistics.median(o["median_ms"] for o in objs if o["side"] == "python")
-print(f"| {objs[0][\"mode\"]} | {objs[0][\"batch\"]} | {c:.2f} | {p:.2f} | {p / c:.3f} |")
+mode, batch = objs[0]["mode"], objs[0]["batch"]
+print(f"| {mode} | {batch} | {c:.2f} | {p:.2f} | {p / c:.3f} |")
 '
 done

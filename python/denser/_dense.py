@@ -201,22 +201,30 @@ class Retriever:
                  query_max_length: int = 0) -> None:
         self._retriever = _core.Retriever(model or "", index or "", bm25 or "", embeddings or "", threads, precision,
                                           query_max_length)
+        self._modes: List[str] = self._retriever.modes
+        self._prepared: Dict[Any, Any] = {}
 
     @property
     def modes(self) -> List[str]:
-        return self._retriever.modes
+        return list(self._modes)
 
     @property
     def num_docs(self) -> int:
         return self._retriever.num_docs
 
-    def _options(self, k: int, options: Dict[str, Any]) -> Dict[str, Any]:
-        out = dict(options)
-        out["k"] = k
-        if "mode" not in out:
-            modes = self.modes
-            out["mode"] = "hybrid" if "hybrid" in modes else modes[0]
-        return out
+    def _options(self, k: int, options: Dict[str, Any]) -> Any:
+        """The library's options for these keywords, checked once and kept."""
+        key = (k, tuple(sorted(options.items())))
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            out = dict(options)
+            out["k"] = k
+            if "mode" not in out:
+                out["mode"] = "hybrid" if "hybrid" in self._modes else self._modes[0]
+            prepared = _core._RetrievalOptions(out)
+            if len(self._prepared) < 64:
+                self._prepared[key] = prepared
+        return prepared
 
     def search(self, q: str, k: int = 10, **options: Any) -> List[Any]:
         """The top k hits of one query (``.docid``, ``.score``, ``.dense_rank``, ``.bm25_rank``)."""
@@ -224,7 +232,8 @@ class Retriever:
 
     def batch_search(self, queries: Sequence[str], k: int = 10, **options: Any) -> List[List[Any]]:
         """The top k hits of each query; queries are encoded and searched in one batch."""
-        return self._retriever._search(list(queries), self._options(k, options))
+        return self._retriever._search(queries if isinstance(queries, list) else list(queries),
+                                       self._options(k, options))
 
     def run(self, queries: Dict[str, str], k: int = 100, *, batch_size: int = 64,
             **options: Any) -> Dict[str, Dict[str, float]]:

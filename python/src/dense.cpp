@@ -5,6 +5,7 @@
 // to check for Ctrl-C, so KeyboardInterrupt stops them cleanly.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/bind_vector.h>
 #include <nanobind/stl/function.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
@@ -25,6 +26,7 @@
 #include "bindings.h"
 #include "denser/common/error.h"
 #include "denser/common/io.h"
+#include "denser/common/memory.h"
 #include "denser/data/collection.h"
 #include "denser/encode/corpus_encoding.h"
 #include "denser/encode/encoder.h"
@@ -34,6 +36,10 @@
 #include "denser/search/retriever.h"
 #include "denser/sparse/bm25_index.h"
 #include "denser/train/train.h"
+
+// One query's hits stay a C++ vector behind a Python sequence (HitList: len, index,
+// iterate), so a batch of 100 queries makes 100 Python objects, not one per hit.
+NB_MAKE_OPAQUE(std::vector<denser::RetrievedHit>)
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -58,6 +64,16 @@ Array owning_array(std::vector<T>&& values, size_t rows, size_t cols) {
 void check_interrupt() {
   nb::gil_scoped_acquire gil;
   if (PyErr_CheckSignals() != 0) throw nb::python_error();
+}
+
+// The CLI's malloc settings (common/memory.h: large blocks reused, not returned to the
+// system after every batch), applied at the first encoder, index of vectors or training
+// run of the process: without them glibc maps and unmaps each batch's tensors, and
+// encoding spends as much time in the kernel as in the model. DENSER_MALLOC=system
+// leaves the allocator as it is.
+void tune_allocator_once() {
+  static const bool tuned = tune_allocator_for_tensors();
+  (void)tuned;
 }
 
 // Texts encoded in chunks of this many batches between interrupt checks.
@@ -153,6 +169,7 @@ void bind_encoder(nb::module_& m) {
             options.query_max_length = query_max_length;
             options.document_max_length = document_max_length;
             options.device = device;
+            tune_allocator_once();
             std::unique_ptr<Encoder> encoder;
             {
               nb::gil_scoped_release release;
@@ -281,6 +298,7 @@ void bind_vector_index(nb::module_& m) {
 }
 
 void bind_retriever(nb::module_& m) {
+  nb::bind_vector<std::vector<RetrievedHit>>(m, "HitList", "One query's hits, best first (a sequence)");
   nb::class_<RetrievedHit>(m, "RetrievedHit")
       .def_prop_ro("docid", [](const RetrievedHit& h) { return h.doc_id; })
       .def_ro("score", &RetrievedHit::score)
@@ -294,6 +312,7 @@ void bind_retriever(nb::module_& m) {
           "__init__",
           [](Retriever* self, const std::string& model, const std::string& index, const std::string& bm25,
              const std::string& embeddings, int threads, const std::string& precision, int query_max_length) {
+            tune_allocator_once();
             nb::gil_scoped_release release;
             RetrieverParts parts;
             if (!model.empty() || !index.empty()) {
@@ -328,13 +347,11 @@ void bind_retriever(nb::module_& m) {
       .def_prop_ro("model_name", &Retriever::model_name)
       .def(
           "_search",
-          [](Retriever& r, const std::vector<std::string>& queries, const nb::dict& options) {
-            RetrievalOptions o;
-            retrieval_option_table().apply_json(o, options_json(options), "");
+          [](Retriever& r, const std::vector<std::string>& queries, const RetrievalOptions& options) {
             std::vector<RetrievalResult> results;
             {
               nb::gil_scoped_release release;
-              results = r.search(queries, o);
+              results = r.search(queries, options);
             }
             std::vector<std::vector<RetrievedHit>> out;
             out.reserve(results.size());
@@ -342,6 +359,17 @@ void bind_retriever(nb::module_& m) {
             return out;
           },
           "queries"_a, "options"_a);
+  // Options checked and converted once (the Python Retriever keeps them per set of
+  // keywords), not on every search.
+  nb::class_<RetrievalOptions>(m, "_RetrievalOptions")
+      .def(
+          "__init__",
+          [](RetrievalOptions* self, const nb::dict& options) {
+            RetrievalOptions o;
+            retrieval_option_table().apply_json(o, options_json(options), "");
+            new (self) RetrievalOptions(std::move(o));
+          },
+          "options"_a);
   m.def(
       "retrieval_defaults", [] { return retrieval_option_table().to_json(RetrievalOptions{}).dump(); },
       "The retrieval options and their defaults, as JSON");
@@ -373,6 +401,7 @@ void bind_train(nb::module_& m) {
       "_train",
       [](const nb::dict& options, const std::string& out, bool resume, const nb::object& progress,
          const nb::object& log) {
+        tune_allocator_once();
         const nlohmann::json given = options_json(options);
         const std::string encoder = given.value("encoder", std::string("ngram"));
         const std::string preset = given.value("preset", std::string("small"));
