@@ -23,6 +23,13 @@ std::shared_ptr<nn::Module> add_container(nn::Module& parent, const std::string&
   return parent.register_module(name, std::make_shared<nn::Module>());
 }
 
+// 1/sqrt(head_dim), folded into the fused query projection. The libtorch route and the
+// fused route share the cached float32 panels (InferenceWeights slots 4-7), so both must
+// ask for the same scale or the cache would be rebuilt on every switch.
+double query_scale(const ModelConfig& config) {
+  return 1.0 / std::sqrt(static_cast<double>(config.hidden_size / config.num_attention_heads));
+}
+
 std::atomic<bool> g_use_onednn{true};
 std::atomic<bool> g_use_fused{true};
 std::atomic<uint64_t> g_fused_forwards{0};
@@ -245,7 +252,7 @@ torch::Tensor BertLayerImpl::forward_packed(const torch::Tensor& x, const torch:
   const int64_t h = config_.hidden_size, heads = config_.num_attention_heads, head_dim = h / heads;
   // One product for the query, key and value projections, with the attention scale
   // 1/sqrt(head_dim) folded into the query's rows.
-  torch::Tensor qkv = product(0, {&query_, &key_, &value_}, 1.0 / std::sqrt(static_cast<double>(head_dim)), x,
+  torch::Tensor qkv = product(0, {&query_, &key_, &value_}, query_scale(config_), x,
                               /*keep_bf16=*/true);  // (n, 3h)
   // Attention alone needs the padded layout; padding rows are zeros, and the mask keeps
   // every real token from attending to them.
@@ -265,7 +272,7 @@ FusedLayer BertLayerImpl::fused_weights() {
   const auto dtype = bf16 ? torch::kBFloat16 : torch::kFloat32;
   const auto layout = bf16 ? WeightLayout::kPairPanels : WeightLayout::kPanels;
   const size_t base = bf16 ? 8 : 4;  // the slots product() shares for float32 panels
-  const double scale = 1.0 / std::sqrt(static_cast<double>(config_.hidden_size / config_.num_attention_heads));
+  const double scale = query_scale(config_);
   FusedLayer layer;
   layer.qkv = inference_weights_[base].of({&query_, &key_, &value_}, dtype, scale, layout).fused();
   layer.attention_out = inference_weights_[base + 1].of({&attention_dense_}, dtype, 1.0, layout).fused();
@@ -315,7 +322,7 @@ torch::Tensor BertBackboneImpl::forward_fused(const torch::Tensor& ids, const to
   if (!g_use_onednn.load(std::memory_order_relaxed) || !g_use_fused.load(std::memory_order_relaxed) || is_training() ||
       torch::GradMode::is_enabled() || !ids.device().is_cpu() || !small_rows_gemm_available() ||
       (bf16 && !small_rows_gemm_bf16_available()) || h % kSmallGemmPanel != 0 || inner % kSmallGemmPanel != 0 ||
-      h % config_.num_attention_heads != 0 || ids.dim() != 2 || parameters().front().scalar_type() != torch::kFloat32)
+      h % config_.num_attention_heads != 0 || ids.dim() != 2 || !embeddings_->is_float32())
     return {};
   const torch::Tensor mask = attention_mask.to(torch::kLong).contiguous();
   // float32 on one thread: every batch the route takes; otherwise only small ones (see

@@ -34,6 +34,8 @@ class BertEmbeddingsImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& type_ids);
   /// The tables as the fused route reads them (pointers into the parameters).
   FusedEmbeddings fused_weights() const;
+  /// Whether the parameters are float32 (the fused route reads nothing else).
+  bool is_float32() const { return word_embeddings_->weight.scalar_type() == torch::kFloat32; }
 
  private:
   ModelConfig config_;
