@@ -7,8 +7,6 @@
 // (warm page cache), then `--repeat` times, alternating engines so that load from other
 // processes falls on both alike. Prints one JSON object (stdout, and --out); progress goes
 // to stderr.
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,10 +14,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -35,6 +31,7 @@
 #include "denser/eval/metrics.h"
 #include "denser/sparse/bm25_builder.h"
 #include "denser/sparse/bm25_index.h"
+#include "bench_common.h"
 #include "xapian_bm25.h"
 #include "denser/common/timer.h"
 
@@ -43,8 +40,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
-/// One ranked list per query, best first: what each engine's timed region produces.
-using Lists = std::vector<std::vector<RunEntry>>;
 
 struct Args {
   std::string collection;
@@ -54,74 +49,12 @@ struct Args {
   int repeat = 3;
   std::string work;
   std::string out;
-  std::string algorithm = "pruned";
+  std::string algorithm = "auto";
 };
 
 void progress(const std::string& message) { std::fprintf(stderr, "[bench] %s\n", message.c_str()); }
 
 // ---- machine facts --------------------------------------------------------------------
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) != 0) continue;
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    const size_t begin = line.find_first_not_of(" \t", colon + 1);
-    return begin == std::string::npos ? "" : line.substr(begin);
-  }
-  return "unknown";
-}
-
-// The 1, 5 and 15 minute load averages: the machine may be shared, so the reader of the
-// numbers should know how busy it was.
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
-}
-
-/// CPU seconds the whole machine spent busy (/proc/stat's first line: user, nice, system,
-/// irq, softirq), stolen by the hypervisor (steal), and this process's own (getrusage).
-/// busy minus own over the run is what other processes took: on a shared machine that
-/// says how much the timings can be trusted.
-struct CpuTimes {
-  double machine_busy = 0.0;
-  double steal = 0.0;
-  double self = 0.0;
-
-  static CpuTimes now() {
-    CpuTimes t;
-    std::ifstream in("/proc/stat");
-    std::string cpu;
-    unsigned long long v[8] = {};
-    in >> cpu;
-    for (auto& x : v) in >> x;
-    const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
-    if (cpu == "cpu" && hz > 0) {
-      t.machine_busy = static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6]) / hz;
-      t.steal = static_cast<double>(v[7]) / hz;
-    }
-    struct rusage usage {};
-    ::getrusage(RUSAGE_SELF, &usage);
-    auto secs = [](const timeval& tv) {
-      return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-    };
-    t.self = secs(usage.ru_utime) + secs(usage.ru_stime);
-    return t;
-  }
-};
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Json machine_json(int threads_all) {
   return Json{{"cpu_model", cpu_model()},
@@ -132,26 +65,6 @@ Json machine_json(int threads_all) {
               {"compiler", __VERSION__},
               {"denser_version", kVersion},
               {"xapian_version", XapianBm25::version()}};
-}
-
-// ---- sizes ------------------------------------------------------------------------------
-
-struct DirSize {
-  uint64_t bytes = 0;       // sum of file sizes
-  uint64_t disk_bytes = 0;  // allocated blocks, as du reports
-};
-
-DirSize dir_size(const std::string& dir) {
-  DirSize size;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    struct stat st {};
-    DENSER_CHECK(::stat(entry.path().c_str(), &st) == 0, ErrorCode::kUnavailable, "cannot stat ",
-                 entry.path().string());
-    size.bytes += static_cast<uint64_t>(st.st_size);
-    size.disk_bytes += static_cast<uint64_t>(st.st_blocks) * 512;
-  }
-  return size;
 }
 
 // ---- search -----------------------------------------------------------------------------
@@ -186,16 +99,6 @@ double xapian_search(const XapianBm25& xapian, const std::vector<Query>& queries
     for (XapianHit& hit : hits[i]) lists[i].push_back({std::move(hit.doc_id), hit.score});
   }
   return seconds;
-}
-
-bool same_lists(const Lists& a, const Lists& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].size() != b[i].size()) return false;
-    for (size_t j = 0; j < a[i].size(); ++j)
-      if (a[i][j].doc_id != b[i][j].doc_id || a[i][j].score != b[i][j].score) return false;
-  }
-  return true;
 }
 
 /// Wall times of the repeated runs of one engine at one thread count.
@@ -430,7 +333,9 @@ Json run_benchmark(const Args& args, const std::string& work) {
   const XapianBm25 xapian = build_xapian(w, (fs::path(work) / "xapian").string(), x);
   Engines engines{index, xapian, {}};
   engines.options.k = args.k;
-  engines.options.algorithm = args.algorithm == "exhaustive" ? Bm25Algorithm::kExhaustive : Bm25Algorithm::kPruned;
+  engines.options.algorithm = args.algorithm == "exhaustive" ? Bm25Algorithm::kExhaustive
+                              : args.algorithm == "pruned"   ? Bm25Algorithm::kPruned
+                                                             : Bm25Algorithm::kAuto;
   auto [denser_lists, xapian_lists] = run_searches(w, engines, thread_counts, args.repeat, d, x);
   progress("evaluating");
   d["mean_hits_per_query"] = mean_list_length(denser_lists);
@@ -444,8 +349,7 @@ Json run_benchmark(const Args& args, const std::string& work) {
   const CpuTimes cpu_end = CpuTimes::now();
   out["machine"]["wall_seconds"] = seconds_since(wall_start);
   out["machine"]["own_cpu_seconds"] = cpu_end.self - cpu_start.self;
-  out["machine"]["other_processes_cpu_seconds"] =
-      std::max(0.0, (cpu_end.machine_busy - cpu_start.machine_busy) - (cpu_end.self - cpu_start.self));
+  out["machine"]["other_processes_cpu_seconds"] = cpu_end.others_since(cpu_start);
   out["machine"]["steal_cpu_seconds"] = cpu_end.steal - cpu_start.steal;
   return out;
 }
@@ -500,8 +404,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--work", args.work, "Directory for the indexes (kept); default: a temporary one, removed");
   app.add_option("--out", args.out, "Also write the JSON to this file");
-  app.add_option("--algorithm", args.algorithm, "denser's query evaluation: pruned (block-max MaxScore) or exhaustive")
-      ->check(CLI::IsMember({"pruned", "exhaustive"}))
+  app.add_option("--algorithm", args.algorithm,
+                 "denser's query evaluation: auto, pruned (block-max MaxScore) or exhaustive")
+      ->check(CLI::IsMember({"auto", "pruned", "exhaustive"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {

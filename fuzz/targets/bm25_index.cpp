@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.verify_checksum = verify;
     fuzz::expect_success_or_error([&] {
       Bm25Index index = Bm25Index::from_bytes(std::vector<uint8_t>(data, data + size), "fuzz.bm25", options);
-      for (Bm25Algorithm algorithm : {Bm25Algorithm::kPruned, Bm25Algorithm::kExhaustive}) {
+      for (Bm25Algorithm algorithm : {Bm25Algorithm::kAuto, Bm25Algorithm::kPruned, Bm25Algorithm::kExhaustive}) {
         Bm25SearchOptions search;
         search.k = 5;
         search.algorithm = algorithm;

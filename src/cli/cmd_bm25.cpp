@@ -78,6 +78,7 @@ struct SearchArgs {
   std::string tag = "denser-bm25";
   size_t k = 1000;
   int threads = 0;
+  std::string algorithm = "auto";
   bool exhaustive = false;
   std::optional<float> k1;
   std::optional<float> b;
@@ -98,7 +99,10 @@ void run_search(const SearchArgs& args) {
 
   Bm25SearchOptions options;
   options.k = args.k;
-  options.algorithm = args.exhaustive ? Bm25Algorithm::kExhaustive : Bm25Algorithm::kPruned;
+  options.algorithm = args.exhaustive                  ? Bm25Algorithm::kExhaustive
+                      : args.algorithm == "pruned"     ? Bm25Algorithm::kPruned
+                      : args.algorithm == "exhaustive" ? Bm25Algorithm::kExhaustive
+                                                       : Bm25Algorithm::kAuto;
   if (args.k1 || args.b || args.exact_lengths) {
     Bm25Params params = index.params();
     if (args.k1) params.k1 = *args.k1;
@@ -132,7 +136,12 @@ void register_search(CLI::App& bm25) {
   cmd->add_option("--k", args->k, "Results per query")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Search threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--tag", args->tag, "Run tag (last column of the run)")->capture_default_str();
-  cmd->add_flag("--exhaustive", args->exhaustive, "Score every posting (no pruning; same results, slower)");
+  cmd->add_option("--algorithm", args->algorithm,
+                  "Query evaluation: auto (pruned for small k, exhaustive when k is large against the query's "
+                  "postings), pruned (block-max MaxScore) or exhaustive; all give the same results")
+      ->check(CLI::IsMember({"auto", "pruned", "exhaustive"}))
+      ->capture_default_str();
+  cmd->add_flag("--exhaustive", args->exhaustive, "Same as --algorithm exhaustive");
   cmd->add_option("--k1", args->k1, "Override the index's BM25 k1");
   cmd->add_option("--b", args->b, "Override the index's BM25 b");
   cmd->add_flag("--exact-lengths", args->exact_lengths, "Score with exact document lengths");

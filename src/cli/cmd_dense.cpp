@@ -152,7 +152,36 @@ struct EncodeArgs {
   std::string precision = "fp32";
   bool no_titles = false;
   bool lenient = false;
+  std::string queries;  // a split: encode its queries instead of the corpus
 };
+
+/// `denser encode --queries SPLIT`: the split's queries, as the encoder encodes queries for
+/// search, one row per query id in the split's order.
+void encode_split_queries(Encoder& encoder, const Collection& collection, const EncodeArgs& args,
+                          EmbeddingsWriter& writer) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<Query> queries = collection.queries(args.queries);
+  const size_t batch = static_cast<size_t>(args.batch_size);
+  const size_t dim = static_cast<size_t>(encoder.dim());
+  std::vector<float> rows;
+  std::vector<std::string_view> texts;
+  std::vector<std::string> ids;
+  for (size_t begin = 0; begin < queries.size(); begin += batch) {
+    const size_t end = std::min(queries.size(), begin + batch);
+    texts.clear();
+    ids.clear();
+    for (size_t i = begin; i < end; ++i) {
+      texts.push_back(queries[i].text);
+      ids.push_back(queries[i].id);
+    }
+    rows.assign(texts.size() * dim, 0.0f);
+    encoder.encode_queries(texts, rows);
+    writer.append(ids, rows);
+  }
+  writer.finish();
+  std::printf("encoded %zu queries of split %s into %s (dim %zu) in %.2f s\n", queries.size(), args.queries.c_str(),
+              args.out.c_str(), dim, seconds_since(start));
+}
 
 void run_encode(const EncodeArgs& args) {
   DENSER_CHECK(args.batch_size > 0, ErrorCode::kInvalidArgument, "encode: --batch-size must be positive");
@@ -164,9 +193,13 @@ void run_encode(const EncodeArgs& args) {
   options.precision = args.precision;
   const auto encoder = load_encoder(args.model, options);
   const Collection collection = Collection::open(args.collection, ReadOptions{args.lenient});
-  auto reader = collection.documents();
   EmbeddingsWriter writer(args.out, static_cast<uint32_t>(encoder->dim()),
                           args.fp16 ? EmbeddingDType::kF16 : EmbeddingDType::kF32, encoder->fingerprint());
+  if (!args.queries.empty()) {
+    encode_split_queries(*encoder, collection, args, writer);
+    return;
+  }
+  auto reader = collection.documents();
   CorpusEncodeOptions corpus_options;
   corpus_options.batch_size = static_cast<size_t>(args.batch_size);
   corpus_options.with_titles = !args.no_titles;
@@ -203,6 +236,8 @@ void register_encode(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-titles", args->no_titles, "Encode the text alone (default: title, a space, the text)");
   cmd->add_flag("--lenient", args->lenient, "Skip and count malformed corpus records instead of failing");
+  cmd->add_option("--queries", args->queries,
+                  "Encode this split's queries (as queries, ids from the collection) instead of the corpus");
   cmd->callback([args] { run_encode(*args); });
 }
 

@@ -115,14 +115,19 @@ Bm25SearchResult evaluate(const Bm25Index::Impl& index, const std::vector<QueryT
   if (options.k == 0 || query.empty()) return result;
   TopK top(std::min<uint64_t>(options.k, index.header.num_docs));
   const bool exact = ctx.model->params().exact_lengths;
-  uint64_t total_blocks = 0;
-  for (const QueryTerm& q : query) total_blocks += bm25_format::num_blocks_for(index.terms[q.term].df);
+  uint64_t total_blocks = 0, total_postings = 0;
+  for (const QueryTerm& q : query) {
+    total_blocks += bm25_format::num_blocks_for(index.terms[q.term].df);
+    total_postings += index.terms[q.term].df;
+  }
   std::vector<TermCursor> cursors(query.size());
   for (size_t i = 0; i < query.size(); ++i) {
     cursors[i].init(&index, query[i].term, query[i].weight, static_cast<uint32_t>(i), &stats);
     cursors[i].max_score = ctx.bound(query[i].weight, index.terms[query[i].term]);
   }
-  if (options.algorithm == Bm25Algorithm::kExhaustive) {
+  const Bm25Algorithm algorithm =
+      options.algorithm == Bm25Algorithm::kAuto ? choose_bm25_algorithm(options.k, total_postings) : options.algorithm;
+  if (algorithm == Bm25Algorithm::kExhaustive) {
     exact ? run_exhaustive<true>(cursors, ctx, top, stats) : run_exhaustive<false>(cursors, ctx, top, stats);
   } else {
     bm25_detail::run_maxscore(cursors, ctx, top, stats);

@@ -161,6 +161,32 @@ TEST_F(DenseCliTest, EncodeIndexSearchEvalEndToEnd) {
   EXPECT_TRUE(contains(eval.output, "ndcg")) << eval.output;
 }
 
+TEST_F(DenseCliTest, EncodeQueriesWritesTheSplitsQueryVectors) {
+  const std::string emb_path = path("queries.emb");
+  const auto enc = run_denser(str("encode --model ", path("m1"), " --collection ", kMini,
+                                  " --queries test --threads 1 --batch-size 3 --out ", emb_path));
+  ASSERT_EQ(enc.exit_code, 0) << enc.output;
+  EXPECT_TRUE(contains(enc.output, "encoded 4 queries of split test")) << enc.output;
+  const Embeddings emb = Embeddings::open(emb_path);
+  const std::vector<Query> queries = Collection::open(kMini).queries("test");
+  ASSERT_EQ(emb.num_rows(), queries.size());
+  auto encoder = load_encoder(path("m1"));
+  EXPECT_EQ(emb.header().model_fingerprint, encoder->fingerprint());
+  std::vector<float> q(emb.dim()), row(emb.dim());
+  for (size_t i = 0; i < queries.size(); ++i) {
+    EXPECT_EQ(emb.id(i), queries[i].id);
+    const std::string_view text = queries[i].text;
+    encoder->encode_queries(std::span(&text, 1), q);
+    emb.rows(i, i + 1, row.data());
+    for (size_t j = 0; j < q.size(); ++j) EXPECT_NEAR(row[j], q[j], 1e-5) << queries[i].id << " dim " << j;
+  }
+  const auto bad = run_denser(str("encode --model ", path("m1"), " --collection ", kMini,
+                                  " --queries nosuchsplit --out ", path("bad-queries.emb")));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_TRUE(contains(bad.output, "nosuchsplit")) << bad.output;
+  EXPECT_FALSE(std::filesystem::exists(path("bad-queries.emb")));
+}
+
 TEST_F(DenseCliTest, Fp16EmbeddingsWork) {
   const std::string idx = encode_and_index("f16", "--fp16");
   const Embeddings f16 = Embeddings::open(path("f16.emb"));

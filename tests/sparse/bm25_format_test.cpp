@@ -129,7 +129,7 @@ TEST_F(Bm25FormatTest, BitFlipsWithoutChecksumNeverCrash) {
       const Bm25Index index = Bm25Index::from_bytes(std::move(damaged), "damaged.idx", options);
       for (size_t w = 0; w < 45; ++w) {
         index.postings(bm25_test::word(w));
-        for (auto algorithm : {Bm25Algorithm::kPruned, Bm25Algorithm::kExhaustive})
+        for (auto algorithm : {Bm25Algorithm::kAuto, Bm25Algorithm::kPruned, Bm25Algorithm::kExhaustive})
           index.search_terms({bm25_test::word(w), bm25_test::word(w + 1)}, bm25_test::top(5, algorithm));
       }
     } catch (const Error& e) {

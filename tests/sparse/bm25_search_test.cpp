@@ -90,7 +90,7 @@ TEST(Bm25Search, AllTiedScores) {
     c.docs.push_back({bm25_test::doc_name(static_cast<size_t>(i)), "", "qa qb qa"});
   }
   const Bm25Index index = build(c);
-  for (auto algorithm : {Bm25Algorithm::kPruned, Bm25Algorithm::kExhaustive}) {
+  for (auto algorithm : {Bm25Algorithm::kAuto, Bm25Algorithm::kPruned, Bm25Algorithm::kExhaustive}) {
     Bm25SearchOptions options;
     options.k = 130;
     options.algorithm = algorithm;
@@ -110,6 +110,7 @@ TEST(Bm25Search, PruningSkipsWork) {
   const std::vector<std::string> query = {"qa", "qb", bm25_test::word(1500)};
   Bm25SearchOptions options;
   options.k = 10;
+  options.algorithm = Bm25Algorithm::kPruned;
   const Bm25SearchResult pruned = index.search_terms(query, options);
   options.algorithm = Bm25Algorithm::kExhaustive;
   const Bm25SearchResult exhaustive = index.search_terms(query, options);
@@ -120,11 +121,37 @@ TEST(Bm25Search, PruningSkipsWork) {
   EXPECT_EQ(pruned.stats.blocks_decoded + pruned.stats.blocks_skipped, exhaustive.stats.blocks_decoded);
 }
 
+TEST(Bm25Search, AutoPrunesSmallKAndScoresEverythingForLargeK) {
+  std::mt19937 rng(3);
+  const bm25_test::Corpus c = random_corpus(rng, 20000, 2000, 40);
+  const Bm25Index index = build(c);
+  const std::vector<std::string> query = {"qa", "qb", bm25_test::word(1500)};
+  uint64_t postings = 0;
+  for (const std::string& term : query) postings += index.doc_freq(term);
+  for (size_t k :
+       {size_t{10}, size_t{100}, postings / kAutoExhaustiveRatio, postings / kAutoExhaustiveRatio + 1, size_t{20000}}) {
+    SCOPED_TRACE(k);
+    const Bm25Algorithm expected = choose_bm25_algorithm(k, postings);
+    EXPECT_EQ(expected, k * kAutoExhaustiveRatio >= postings ? Bm25Algorithm::kExhaustive : Bm25Algorithm::kPruned);
+    Bm25SearchOptions options;
+    options.k = k;
+    const Bm25SearchResult automatic = index.search_terms(query, options);
+    options.algorithm = expected;
+    const Bm25SearchResult chosen = index.search_terms(query, options);
+    EXPECT_TRUE(same_hits(chosen.hits, automatic.hits));
+    // The work counters tell which algorithm ran.
+    EXPECT_EQ(automatic.stats.blocks_decoded, chosen.stats.blocks_decoded);
+    EXPECT_EQ(automatic.stats.docs_scored, chosen.stats.docs_scored);
+  }
+  EXPECT_EQ(choose_bm25_algorithm(10, postings), Bm25Algorithm::kPruned);
+  EXPECT_EQ(choose_bm25_algorithm(20000, postings), Bm25Algorithm::kExhaustive);
+}
+
 TEST(Bm25Search, NoKnownTermsAndEdgeCases) {
   std::mt19937 rng(1);
   const bm25_test::Corpus c = random_corpus(rng, 100, 30, 20);
   const Bm25Index index = build(c);
-  for (auto algorithm : {Bm25Algorithm::kPruned, Bm25Algorithm::kExhaustive}) {
+  for (auto algorithm : {Bm25Algorithm::kAuto, Bm25Algorithm::kPruned, Bm25Algorithm::kExhaustive}) {
     Bm25SearchOptions options;
     options.algorithm = algorithm;
     EXPECT_TRUE(index.search("zzzz yyyy", options).hits.empty());

@@ -24,17 +24,31 @@ struct Bm25LoadOptions {
   bool verify_checksum = true;
 };
 
-/// How a query is evaluated. Both give identical results (documents, float scores bit for
+/// How a query is evaluated. All give identical results (documents, float scores bit for
 /// bit, order); kExhaustive is the reference that kPruned is tested against.
 enum class Bm25Algorithm {
+  kAuto,        // per query: kPruned when k is small against the query's postings, else kExhaustive
   kPruned,      // document-at-a-time block-max MaxScore
   kExhaustive,  // term-at-a-time: every posting of every query term is scored
 };
 
+/// kAuto scores exhaustively when k * kAutoExhaustiveRatio >= the query's total postings
+/// (the sum of its terms' document frequencies): with that many results wanted, the
+/// threshold rises too slowly for pruning to skip enough to pay for its bookkeeping.
+/// Measured on SciFact, Debian and a 1M-document corpus (docs/benchmarks.md).
+inline constexpr uint64_t kAutoExhaustiveRatio = 256;
+
+/// The algorithm kAuto picks for a query wanting k results whose terms hold `postings`
+/// postings in all.
+inline Bm25Algorithm choose_bm25_algorithm(size_t k, uint64_t postings) {
+  return static_cast<uint64_t>(k) * kAutoExhaustiveRatio >= postings ? Bm25Algorithm::kExhaustive
+                                                                     : Bm25Algorithm::kPruned;
+}
+
 struct Bm25SearchOptions {
   /// Number of results; fewer when fewer documents contain a query term.
   size_t k = 1000;
-  Bm25Algorithm algorithm = Bm25Algorithm::kPruned;
+  Bm25Algorithm algorithm = Bm25Algorithm::kAuto;
   /// Scoring parameters; unset: the index's defaults (the ones it was built with, which
   /// also give the tightest pruning bounds).
   std::optional<Bm25Params> params;
