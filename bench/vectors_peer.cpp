@@ -32,6 +32,7 @@
 #include "denser/index/embeddings.h"
 #include "denser/index/vector_index.h"
 #include "bench_common.h"
+#include "index/hnsw_search.h"  // --faiss-hnsw-search: FAISS's own HNSW search, for comparison
 
 namespace denser::bench {
 namespace {
@@ -69,6 +70,7 @@ struct SearchArgs {
   size_t k = 10;
   int threads_build = 2;
   int repeat = 5;
+  bool faiss_hnsw_search = false;
 };
 
 int run_search(const SearchArgs& args) {
@@ -112,25 +114,34 @@ int run_search(const SearchArgs& args) {
                {"index_bytes", index->memory_bytes()},
                {"rss_growth_bytes", rss_bytes() - std::min(rss_before, rss_bytes())}};
     const bool hnsw = index->describe().find("HNSW") != std::string::npos;
-    Json sweep = Json::array();
-    for (int ef : hnsw ? args.efs : std::vector<int>{0}) {
-      VectorSearchParams params;
-      params.ef_search = ef;
-      VectorSearchResults res = index->search(nq, q, args.k, params, 1);  // warm-up
-      const double recall = recall_at_k(res, exact, args.k);
-      std::vector<double> seconds;
-      for (int r = 0; r < args.repeat; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
-        res = index->search(nq, q, args.k, params, 1);
-        seconds.push_back(seconds_since(t0));
+    // With --faiss-hnsw-search, an HNSW index is swept twice: denser's search of the graph
+    // (the default route), then FAISS's own HNSW::search on the same graph.
+    for (const bool own : hnsw&& args.faiss_hnsw_search ? std::vector<bool>{true, false} : std::vector<bool>{true}) {
+      detail::set_own_hnsw_search(own);
+      Json sweep = Json::array();
+      for (int ef : hnsw ? args.efs : std::vector<int>{0}) {
+        VectorSearchParams params;
+        params.ef_search = ef;
+        VectorSearchResults res = index->search(nq, q, args.k, params, 1);  // warm-up
+        const double recall = recall_at_k(res, exact, args.k);
+        std::vector<double> seconds;
+        for (int r = 0; r < args.repeat; ++r) {
+          const auto t0 = std::chrono::steady_clock::now();
+          res = index->search(nq, q, args.k, params, 1);
+          seconds.push_back(seconds_since(t0));
+        }
+        const double qps = static_cast<double>(nq) / median(seconds);
+        progress(str(factory, own ? "" : " (FAISS's search)", " ef ", ef, ": recall@", args.k, " ", recall, ", ", qps,
+                     " queries/s"));
+        sweep.push_back(Json{{"ef", hnsw ? Json(ef) : Json(nullptr)}, {"recall10", recall}, {"qps", qps}});
+        if (recall >= 0.999) break;
       }
-      const double qps = static_cast<double>(nq) / median(seconds);
-      progress(str(factory, " ef ", ef, ": recall@", args.k, " ", recall, ", ", qps, " queries/s"));
-      sweep.push_back(Json{{"ef", hnsw ? Json(ef) : Json(nullptr)}, {"recall10", recall}, {"qps", qps}});
-      if (recall >= 0.999) break;
+      Json copy = entry;
+      if (!own) copy["index"] = factory + " (FAISS's HNSW search)";
+      copy["sweep"] = std::move(sweep);
+      indexes.push_back(std::move(copy));
     }
-    entry["sweep"] = std::move(sweep);
-    indexes.push_back(std::move(entry));
+    detail::set_own_hnsw_search(true);
   }
   out["indexes"] = std::move(indexes);
   out["machine"]["other_processes_cpu_seconds"] = CpuTimes::now().others_since(cpu_start);
@@ -216,6 +227,8 @@ int main(int argc, char** argv) {
   s->add_option("--k", search.k, "Depth of recall")->capture_default_str();
   s->add_option("--threads-build", search.threads_build, "Build threads")->capture_default_str();
   s->add_option("--repeat", search.repeat, "Timed calls per setting")->capture_default_str();
+  s->add_flag("--faiss-hnsw-search", search.faiss_hnsw_search,
+              "Also sweep HNSW indexes with FAISS's own HNSW search (denser searches the graph itself)");
   CLI::App* j = app.add_subcommand("jitter", "A larger corpus: the rows of --from plus jittered copies");
   j->add_option("--from", jitter.from, "Embeddings file of a real corpus")->required();
   j->add_option("--out", jitter.out, "Embeddings file to write")->required();

@@ -21,6 +21,7 @@
 #include "denser/common/error.h"
 #include "denser/common/parallel.h"
 #include "faiss_vector_index.h"
+#include "hnsw_search.h"
 #include "denser/common/timer.h"
 
 namespace denser {
@@ -137,6 +138,25 @@ void FaissVectorIndex::search_faiss(size_t nq, const float* q, size_t k, const f
                                     std::vector<float>& scores, std::vector<int64_t>& labels) const {
   scores.assign(nq * k, 0.0f);
   labels.assign(nq * k, -1);
+  // HNSW over float32 rows by inner product: denser's own search of FAISS's graph.
+  if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get()); hnsw != nullptr && own_hnsw_search()) {
+    const auto* flat = dynamic_cast<const faiss::IndexFlat*>(hnsw->storage);
+    if (flat != nullptr && hnsw->metric_type == faiss::METRIC_INNER_PRODUCT &&
+        flat->metric_type == faiss::METRIC_INNER_PRODUCT) {
+      const faiss::HNSW& graph = hnsw->hnsw;
+      const HnswView view{graph.neighbors.data(),
+                          graph.offsets.data(),
+                          graph.cum_nneighbor_per_level.data(),
+                          graph.max_level,
+                          graph.entry_point,
+                          flat->get_xb(),
+                          options_.dim,
+                          static_cast<size_t>(hnsw->ntotal)};
+      faiss::hnsw_stats.ndis +=
+          hnsw_search_ip(view, nq, q, k, graph.efSearch, scores.data(), labels.data(), omp_get_max_threads());
+      return;
+    }
+  }
   faiss_call("search", [&] {
     index_->search(static_cast<faiss::Index::idx_t>(nq), q, static_cast<faiss::Index::idx_t>(k), scores.data(),
                    labels.data(), params);
