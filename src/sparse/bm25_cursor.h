@@ -182,10 +182,12 @@ void radix_sort(std::vector<uint64_t>& keys);
 /// worst of the first k becomes the threshold that later offers must beat, and when the
 /// buffer fills, nth_element keeps the best k and their worst becomes the new threshold.
 /// Amortized O(1) per offer (a heap costs O(log k)) and one radix sort at the end, at the
-/// price of a threshold that lags behind the exact k-th best score.
+/// price of a threshold that lags behind the exact k-th best score. The buffer is 2k (at
+/// least k + 8): a small k keeps its threshold close to exact, which is what lets pruning
+/// skip (a 64-slot floor cost k = 10 a fifth of its speed on 1M documents).
 class TopK {
  public:
-  explicit TopK(size_t k) : k_(k), capacity_(k + std::max<size_t>(k, 64)) {}
+  explicit TopK(size_t k) : k_(k), capacity_(k + std::max<size_t>(k, 8)) {}
 
   /// The score to beat, once known: the k-th best of a subset of the offers, so never
   /// above the k-th best of all of them.
