@@ -14,7 +14,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export DENSER_PYTHON ?= /usr/bin/python3
 MODELS ?= all-MiniLM-L6-v2
 
-.PHONY: all deps build models venv test test-unit python-test light install-check docs fuzz demo bench clean
+.PHONY: all deps build models venv test test-unit python-test light install-check docs fuzz demo bench bench-peers clean
 
 all: build
 
@@ -78,6 +78,11 @@ demo: build models
 
 bench: build
 	bash scripts/bench.sh $(BUILD_DIR)
+
+# denser against Lucene (Anserini), Tantivy, bm25s, FAISS from Python, hnswlib and usearch,
+# installed by the script itself (bench/peers/README.md); about an hour on 2 cores.
+bench-peers: build models
+	BUILD_DIR=$(BUILD_DIR) bash bench/peers/run.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
