@@ -206,6 +206,11 @@ std::atomic<bool> g_own_search{true};
 
 }  // namespace
 
+float inner_product(const float* a, const float* b, uint32_t dim) {
+  static const DotFn dot = pick_dot();
+  return dot(a, b, dim);
+}
+
 uint64_t hnsw_search_ip(const HnswView& graph, size_t nq, const float* queries, size_t k, int ef, float* scores,
                         int64_t* labels, int threads) {
   static const DotFn dot = pick_dot();

@@ -31,6 +31,11 @@ struct HnswView {
 uint64_t hnsw_search_ip(const HnswView& graph, size_t nq, const float* queries, size_t k, int ef, float* scores,
                         int64_t* labels, int threads);
 
+/// The inner product of two float32 vectors of `dim` values: AVX-512, AVX2 or plain C++,
+/// chosen once for the CPU. Also FAISS's distance for building HNSW graphs (FastFlatIP in
+/// vector_index.cpp), whose own is compiled for the baseline x86-64 in Debian's FAISS.
+float inner_product(const float* a, const float* b, uint32_t dim);
+
 /// Whether FaissVectorIndex searches IndexHNSWFlat graphs with hnsw_search_ip (the default)
 /// or with FAISS's own HNSW::search. Process-wide; for tests and benchmarks.
 void set_own_hnsw_search(bool own);
