@@ -49,6 +49,19 @@ void validate_hnsw(const faiss::IndexHNSW& index, const std::string& where) {
     DENSER_CHECK(h.neighbors[j] >= -1 && h.neighbors[j] < static_cast<faiss::HNSW::storage_idx_t>(n),
                  ErrorCode::kCorrupt, where, ": HNSW neighbour slot ", j, " holds id ", h.neighbors[j], ", outside 0..",
                  n, " (or -1)");
+  // A neighbour listed at level l >= 1 must itself live on level l: search moves to it and
+  // reads its level-l slots, which a node of fewer levels does not have.
+  for (size_t i = 0; i < n; ++i) {
+    for (int l = 1; l < h.levels[i]; ++l) {
+      const size_t begin = h.offsets[i] + static_cast<size_t>(h.cum_nneighbor_per_level[static_cast<size_t>(l)]);
+      const size_t end = h.offsets[i] + static_cast<size_t>(h.cum_nneighbor_per_level[static_cast<size_t>(l) + 1]);
+      for (size_t j = begin; j < end; ++j) {
+        const auto id = h.neighbors[j];
+        DENSER_CHECK(id < 0 || h.levels[static_cast<size_t>(id)] > l, ErrorCode::kCorrupt, where, ": HNSW node ", i,
+                     " lists node ", id, " at level ", l, ", above that node's levels");
+      }
+    }
+  }
   if (n > 0) {
     DENSER_CHECK(h.entry_point >= 0 && static_cast<size_t>(h.entry_point) < n, ErrorCode::kCorrupt, where,
                  ": HNSW entry point ", h.entry_point, " is not a node");

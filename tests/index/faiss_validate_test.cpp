@@ -55,6 +55,19 @@ TEST(FaissValidate, HnswNeighbourIdsLevelsAndEntryPoint) {
   bad_level.hnsw.levels[7] = 40;
   expect_rejected(bad_level, "node 7");
 
+  // An upper-level slot naming a node that has only level 0.
+  faiss::IndexHNSWFlat upper_to_ground(d, 4, faiss::METRIC_INNER_PRODUCT);
+  upper_to_ground.add(200, x.data());
+  {
+    faiss::HNSW& h = upper_to_ground.hnsw;
+    size_t upper = 0, ground = 0;
+    while (h.levels[upper] < 2) ++upper;
+    while (h.levels[ground] != 1) ++ground;
+    h.neighbors[h.offsets[upper] + static_cast<size_t>(h.cum_nneighbor_per_level[1])] =
+        static_cast<faiss::HNSW::storage_idx_t>(ground);
+    expect_rejected(upper_to_ground, denser::str("lists node ", ground, " at level 1"));
+  }
+
   faiss::IndexHNSWFlat bad_entry(d, 4, faiss::METRIC_INNER_PRODUCT);
   bad_entry.add(200, x.data());
   bad_entry.hnsw.entry_point = 5000;
