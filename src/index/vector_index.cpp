@@ -124,9 +124,12 @@ struct FastFlatIp final : faiss::IndexFlat {
 // read_index loads) the FastFlatIp storage, moving the rows over.
 void use_fast_hnsw_storage(faiss::Index* index) {
   faiss::IndexHNSW* hnsw = hnsw_of(index);
-  if (hnsw == nullptr || hnsw->storage == nullptr || typeid(*hnsw->storage) != typeid(faiss::IndexFlat) ||
-      hnsw->storage->metric_type != faiss::METRIC_INNER_PRODUCT || !hnsw->own_fields)
+  if (hnsw == nullptr || hnsw->storage == nullptr || !hnsw->own_fields ||
+      hnsw->storage->metric_type != faiss::METRIC_INNER_PRODUCT)
     return;
+  // The factory makes an IndexFlat, read_index an IndexFlatIP: the same rows either way.
+  const std::type_info& type = typeid(*hnsw->storage);
+  if (type != typeid(faiss::IndexFlat) && type != typeid(faiss::IndexFlatIP)) return;
   auto* old = static_cast<faiss::IndexFlat*>(hnsw->storage);
   auto fast = std::make_unique<FastFlatIp>(old->d);
   fast->codes.swap(old->codes);

@@ -3,9 +3,11 @@
 #include "index/hnsw_search.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
@@ -109,6 +111,28 @@ TEST(HnswSearch, CosineAndFewRowsAndLargeK) {
     std::sort(rows.begin(), rows.end());
     EXPECT_EQ(std::unique(rows.begin(), rows.end()), rows.end());
     for (size_t j = 0; j < 40; ++j) EXPECT_NEAR(ours.hits[q][j].score, exact.hits[q][j].score, 1e-5);
+  }
+}
+
+TEST(HnswSearch, ReloadedIndexSearchesTheSameByBothRoutes) {
+  const Data d = make(40, 3000, 50, 5);
+  const auto built = build(d, "HNSW32", VectorMetric::kInnerProduct);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / str("hnsw_search_test_", ::getpid(), ".idx")).string();
+  built->save(path);
+  const auto loaded = VectorIndex::open(path);
+  std::filesystem::remove(path);
+  for (bool own : {true, false}) {
+    Route route(own);
+    const auto a = built->search(d.nq, d.queries, 10, {.ef_search = 32}, 1);
+    const auto b = loaded->search(d.nq, d.queries, 10, {.ef_search = 32}, 1);
+    for (size_t q = 0; q < d.nq; ++q) {
+      ASSERT_EQ(a.hits[q].size(), b.hits[q].size());
+      for (size_t j = 0; j < a.hits[q].size(); ++j) {
+        EXPECT_EQ(a.hits[q][j].row, b.hits[q][j].row) << "own " << own << " query " << q;
+        EXPECT_EQ(a.hits[q][j].score, b.hits[q][j].score) << "own " << own << " query " << q;
+      }
+    }
   }
 }
 
