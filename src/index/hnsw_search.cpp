@@ -1,13 +1,13 @@
 // denser's search over FAISS's HNSW graph (see hnsw_search.h).
 //
-// Why not FAISS's own: in FAISS 1.7.3 (Debian's), HNSW::search keeps its ef candidates in
-// an unsorted array, so every step scans all ef of them for the best (pop_min) and again
-// for the stopping test (count_below); the inner products go one by one through a virtual
-// distance computer compiled for the baseline x86-64 (no AVX); and the visited table is a
-// byte per row allocated for every search call. Here: two binary heaps (candidates, and the
-// ef best so far), the stop rule of the HNSW paper, AVX-512 (or AVX2) inner products behind
-// a function pointer chosen once, prefetches of the next neighbours' rows, and a per-thread
-// visited table of epochs reused across calls. The graph and the rows are FAISS's, untouched.
+// FAISS 1.7.3 (Debian's) keeps its ef candidates in an unsorted array, so every step of
+// HNSW::search scans all ef of them for the best (pop_min) and again for the stopping test
+// (count_below), and allocates a byte per row as its visited table on every call. Here:
+// two binary heaps (candidates, and the ef best so far), the stop rule of the HNSW paper,
+// a per-thread visited table of epochs reused across calls, and prefetches of the next
+// neighbours' rows. Both searches get the same AVX-512 / AVX2 inner products
+// (inner_product(), which FastFlatIp in vector_index.cpp hands to FAISS); with them the two
+// run about as fast (docs/benchmarks.md). The graph and the rows are FAISS's, untouched.
 #include "hnsw_search.h"
 
 #include <immintrin.h>
@@ -72,10 +72,14 @@ __attribute__((target("avx512f"))) float dot_avx512(const float* a, const float*
   return s;
 }
 
-DotFn pick_dot() {
-  if (__builtin_cpu_supports("avx512f")) return dot_avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return dot_avx2;
-  return dot_scalar;
+// The kernel for this CPU, chosen on first use.
+DotFn dot_kernel() {
+  static const DotFn dot = [] {
+    if (__builtin_cpu_supports("avx512f")) return dot_avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return dot_avx2;
+    return dot_scalar;
+  }();
+  return dot;
 }
 
 struct Scored {
@@ -206,14 +210,11 @@ std::atomic<bool> g_own_search{true};
 
 }  // namespace
 
-float inner_product(const float* a, const float* b, uint32_t dim) {
-  static const DotFn dot = pick_dot();
-  return dot(a, b, dim);
-}
+float inner_product(const float* a, const float* b, uint32_t dim) { return dot_kernel()(a, b, dim); }
 
 uint64_t hnsw_search_ip(const HnswView& graph, size_t nq, const float* queries, size_t k, int ef, float* scores,
                         int64_t* labels, int threads) {
-  static const DotFn dot = pick_dot();
+  const DotFn dot = dot_kernel();
   const size_t width = std::max(static_cast<size_t>(std::max(ef, 1)), k);
   std::atomic<uint64_t> computed{0};
   parallel_for(nq, threads, 8, [&](size_t begin, size_t end, int) {

@@ -1,8 +1,8 @@
 #pragma once
 // Private: denser's own search over an HNSW graph built by FAISS (IndexHNSWFlat, inner
-// product). FAISS builds and stores the graph; this searches it faster than FAISS 1.7.3
-// does (see hnsw_search.cpp). No FAISS header here: the caller hands over a view of the
-// graph's arrays.
+// product). FAISS builds and stores the graph; this searches it with heaps instead of FAISS
+// 1.7.3's O(ef) scans per step (see hnsw_search.cpp). No FAISS header here: the caller
+// hands over a view of the graph's arrays.
 #include <cstddef>
 #include <cstdint>
 
